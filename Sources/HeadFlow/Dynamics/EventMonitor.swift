@@ -1,0 +1,141 @@
+import RealModule
+
+/// The events of MODEL.md §5 / the core issue, watched at every accepted step:
+///
+/// - `learn_w{j}_v{ℓ}`: first time `|cos_{ℓj}| ≥ threshold` (0.9);
+/// - `substitution_w{j}_by_w{i}_v{ℓ}`: once neuron `i` is the first to learn
+///   `v_ℓ`, the first later time with `|E_ji|·|a_{ℓi}|³ > 10·|a_{ℓj}|³` (strict);
+/// - `substitution` (m = 2): the one for `ℓ = 1`, `i` the first to learn `v_1`.
+///
+/// Conditions are located by bisection to the relative time tolerance.
+struct EventMonitor {
+    let k: Int, m: Int
+    let learnThreshold: Double
+    let substitutionFactor: Double
+    /// learn[l][j]
+    var learn: [[Double?]]
+    /// Time at which `v_ℓ` was first learned, and by which neuron.
+    var firstLearner: [(time: Double, neuron: Int)?]
+    /// substitution[l][j][i]
+    var substitution: [[[Double?]]]
+    var peaks: [[PeakRecord?]]
+
+    init(features k: Int, neurons m: Int, learnThreshold: Double = 0.9, substitutionFactor: Double = 10) {
+        self.k = k; self.m = m
+        self.learnThreshold = learnThreshold
+        self.substitutionFactor = substitutionFactor
+        learn = Array(repeating: Array(repeating: nil, count: m), count: k)
+        firstLearner = Array(repeating: nil, count: k)
+        substitution = Array(repeating: Array(repeating: Array(repeating: nil, count: m), count: m), count: k)
+        peaks = (0..<m).map { j in (0..<m).map { r in j == r ? nil : PeakRecord(value: 0, time: 0) } }
+    }
+
+    // MARK: - Conditions on a flat state [A, R, E]
+
+    func cosine(_ y: [Double], feature l: Int, neuron j: Int) -> Double {
+        var n2 = 0.0
+        for f in 0..<k { let x = y[f * m + j]; n2 += x * x }
+        let ro = k * m
+        for q in 0..<m { let x = y[ro + q * m + j]; n2 += x * x }
+        return y[l * m + j] / n2.squareRoot()
+    }
+
+    func learned(_ y: [Double], feature l: Int, neuron j: Int) -> Bool {
+        abs(cosine(y, feature: l, neuron: j)) >= learnThreshold
+    }
+
+    func substituted(_ y: [Double], feature l: Int, neuron j: Int, by i: Int) -> Bool {
+        let eo = k * m + m * m
+        let supplied = abs(y[eo + j * m + i]) * Double.pow(abs(y[l * m + i]), 3)
+        return supplied > substitutionFactor * Double.pow(abs(y[l * m + j]), 3)
+    }
+
+    // MARK: - Names and records
+
+    /// Every watched event, in a fixed order, with its time or nil.
+    var records: [EventRecord] {
+        var out: [EventRecord] = []
+        for j in 0..<m { for l in 0..<k { out.append(EventRecord(name: "learn_w\(j + 1)_v\(l + 1)", time: learn[l][j])) } }
+        if m == 2 {
+            let t: Double? = firstLearner[0].flatMap { fl in substitution[0][1 - fl.neuron][fl.neuron] }
+            out.append(EventRecord(name: "substitution", time: t))
+        }
+        for l in 0..<k { for j in 0..<m { for i in 0..<m where i != j {
+            out.append(EventRecord(name: "substitution_w\(j + 1)_by_w\(i + 1)_v\(l + 1)", time: substitution[l][j][i]))
+        } } }
+        return out
+    }
+
+    mutating func updatePeaks(_ y: [Double], time t: Double) {
+        let eo = k * m + m * m
+        for j in 0..<m { for r in 0..<m where r != j {
+            let v = abs(y[eo + j * m + r])
+            if v > peaks[j][r]!.value { peaks[j][r] = PeakRecord(value: v, time: t) }
+        } }
+    }
+
+    // MARK: - Watching a step
+
+    /// Checks the state at the start (events already true at `t = 0` fire at 0).
+    mutating func start(_ y: [Double], time t: Double) throws(IntegrationFailure) {
+        updatePeaks(y, time: t)
+        for l in 0..<k { for j in 0..<m where learned(y, feature: l, neuron: j) { learn[l][j] = t } }
+        settleLearners()
+        for l in 0..<k {
+            try checkSubstitutions(feature: l, lower: nil, upper: (t, y), tolerance: 0, stateAt: { _ throws(IntegrationFailure) in y })
+        }
+    }
+
+    /// Watches the accepted step `(t0, y0) → (t1, y1)`; `stateAt(τ)` gives the
+    /// state at any `τ` in `[t0, t1]` (by re-integration from `y0`).
+    mutating func step(from t0: Double, _ y0: [Double], to t1: Double, _ y1: [Double], tolerance: Double,
+                       stateAt: (Double) throws(IntegrationFailure) -> [Double]) throws(IntegrationFailure) {
+        updatePeaks(y1, time: t1)
+        for l in 0..<k { for j in 0..<m where learn[l][j] == nil && learned(y1, feature: l, neuron: j) {
+            learn[l][j] = try locate(t0, t1, tolerance: tolerance, stateAt: stateAt) { learned($0, feature: l, neuron: j) }
+        } }
+        settleLearners()
+        for l in 0..<k {
+            try checkSubstitutions(feature: l, lower: (t0, y0), upper: (t1, y1), tolerance: tolerance, stateAt: stateAt)
+        }
+    }
+
+    private mutating func settleLearners() {
+        for l in 0..<k where firstLearner[l] == nil {
+            var best: (time: Double, neuron: Int)? = nil
+            for j in 0..<m { if let t = learn[l][j], best == nil || t < best!.time { best = (t, j) } }
+            firstLearner[l] = best
+        }
+    }
+
+    private mutating func checkSubstitutions(feature l: Int, lower: (Double, [Double])?, upper: (Double, [Double]),
+                                             tolerance: Double,
+                                             stateAt: (Double) throws(IntegrationFailure) -> [Double]) throws(IntegrationFailure) {
+        guard let fl = firstLearner[l] else { return }
+        let i = fl.neuron
+        let (t1, y1) = upper
+        for j in 0..<m where j != i && substitution[l][j][i] == nil {
+            // The watch starts when neuron i learned v_ℓ (possibly inside this step).
+            let start = max(fl.time, lower?.0 ?? fl.time)
+            let yStart = start == lower?.0 ? (lower?.1 ?? y1) : (start == t1 ? y1 : try stateAt(start))
+            if substituted(yStart, feature: l, neuron: j, by: i) { substitution[l][j][i] = start; continue }
+            guard start < t1, substituted(y1, feature: l, neuron: j, by: i) else { continue }
+            substitution[l][j][i] = try locate(start, t1, tolerance: tolerance, stateAt: stateAt) {
+                substituted($0, feature: l, neuron: j, by: i)
+            }
+        }
+    }
+
+    /// Bisection for the first time in `(lo, hi]` where `condition` holds,
+    /// given it fails at `lo` and holds at `hi`; to relative width `tolerance`.
+    private func locate(_ lo0: Double, _ hi0: Double, tolerance: Double,
+                        stateAt: (Double) throws(IntegrationFailure) -> [Double],
+                        condition: ([Double]) -> Bool) throws(IntegrationFailure) -> Double {
+        var lo = lo0, hi = hi0
+        while hi - lo > tolerance * max(abs(hi), .leastNormalMagnitude) {
+            let mid = 0.5 * (lo + hi)
+            if condition(try stateAt(mid)) { hi = mid } else { lo = mid }
+        }
+        return hi
+    }
+}

@@ -1,0 +1,83 @@
+/// Every parameter of one population run, by the names the CLI uses
+/// (`headflow run --NAME`). The value sweeps vary and every JSON output records.
+public struct RunSpec: Equatable, Sendable {
+    /// `--d`: dimension `d`.
+    public var d = 100
+    /// `--patches`: patches `P`.
+    public var patches = 32
+    /// `--feature-patches`: feature patches `s`.
+    public var featurePatches = 8
+    /// `--alpha`: magnitudes `α_1 > α_2 ≥ …` (k values).
+    public var alpha: [Double] = [1.5, 1.0]
+    /// `--prob`: feature probabilities `p_ℓ`; nil = uniform.
+    public var prob: [Double]? = nil
+    /// `--noise`: `σ_ξ`.
+    public var noise = 1.0
+    /// `--mask-prob`: probability a patch goes to view 1 **(choice: 1/2)**.
+    public var maskProb = 0.5
+    /// `--neurons`: `m`.
+    public var neurons = 2
+    /// `--head`: head variant.
+    public var head: HeadKind = .offdiag
+    /// `--eta`: `η`.
+    public var eta = 1.0
+    /// `--eta-e`: `η_E`.
+    public var etaE = 0.01
+    /// `--t-end`: end time.
+    public var tEnd = 2e4
+    /// `--seed`: seed of the random start.
+    public var seed: UInt64 = 1
+    /// `--init-a`: explicit `A(0)` (k×m); nil = random.
+    public var initA: Matrix? = nil
+    /// `--init-b`: explicit `B(0)` (m×m); nil = random.
+    public var initB: Matrix? = nil
+    /// `--init-scale`: `σ_0` of the random start; nil = `1/√d`.
+    public var initScale: Double? = nil
+    /// `--rtol`: relative tolerance.
+    public var rtol = 1e-8
+    /// `--atol`: absolute tolerance.
+    public var atol = 1e-12
+    /// `--stepper`: GSL stepper.
+    public var stepper: StepperKind = .rk8pd
+    /// `--points`: recorded samples (log-spaced).
+    public var points = 400
+
+    /// The defaults of `headflow run`.
+    public init() {}
+
+    /// The data model.
+    public var model: DataModel {
+        DataModel(dimension: d, patches: patches, featurePatches: featurePatches, alpha: alpha,
+                  probabilities: prob, noise: noise, maskProbability: maskProb)
+    }
+
+    /// Integrator settings.
+    public var settings: IntegratorSettings { IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol) }
+
+    /// The start this spec names.
+    public var initialCondition: InitialCondition {
+        if let initA { return .explicit(a: initA, b: initB, seed: seed) }
+        if let initB {
+            // Random A(0), explicit B(0): draw A from the seed, then use B.
+            let a = RandomSource(seed: seed).gaussianMatrix(rows: alpha.count, cols: neurons,
+                                                           sigma: initScale ?? 1 / Double(max(d, 1)).squareRoot())
+            return .explicit(a: a, b: initB, seed: seed)
+        }
+        return .random(seed: seed, scale: initScale)
+    }
+
+    /// Validates every parameter and builds the problem. Throws a
+    /// `ParameterError` naming the first invalid one.
+    public func problem() throws(ParameterError) -> PopulationProblem {
+        try require(d, "d", "an integer ≥ 1", { $0 >= 1 })
+        try require(neurons, "neurons", "an integer ≥ 1", { $0 >= 1 })
+        try model.validate()
+        try require(rtol, "rtol", "a finite tolerance > 0", { $0 > 0 })
+        try require(atol, "atol", "a finite tolerance ≥ 0", { $0 >= 0 })
+        let start = try initialCondition.state(model: model, neurons: neurons, head: head)
+        let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE,
+                                  tEnd: tEnd, sampling: .logarithmic(points: points))
+        try p.validate()
+        return p
+    }
+}

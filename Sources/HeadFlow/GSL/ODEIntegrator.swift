@@ -1,0 +1,172 @@
+@preconcurrency import CGSL
+
+/// The explicit GSL `odeiv2` steppers headflow offers (none needs a Jacobian).
+public enum StepperKind: String, CaseIterable, Sendable, Codable {
+    /// Embedded Runge-Kutta Prince-Dormand (8, 9): `gsl_odeiv2_step_rk8pd` (default).
+    case rk8pd
+    /// Embedded Runge-Kutta Cash-Karp (4, 5): `gsl_odeiv2_step_rkck`.
+    case rkck
+    /// Embedded Runge-Kutta-Fehlberg (4, 5): `gsl_odeiv2_step_rkf45`.
+    case rkf45
+    /// Explicit 4th-order Runge-Kutta with step doubling: `gsl_odeiv2_step_rk4`.
+    case rk4
+
+    var gslType: UnsafePointer<gsl_odeiv2_step_type> {
+        switch self {
+        case .rk8pd: return gsl_odeiv2_step_rk8pd
+        case .rkck: return gsl_odeiv2_step_rkck
+        case .rkf45: return gsl_odeiv2_step_rkf45
+        case .rk4: return gsl_odeiv2_step_rk4
+        }
+    }
+}
+
+/// How a GSL integration failed, with the time reached. A failed solve is a
+/// value the caller must look at; it is never printed as a result.
+public enum IntegrationFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The adaptive step fell below `minStep` (stiffness or a blow-up).
+    case stepUnderflow(time: Double, step: Double)
+    /// The state or its derivative stopped being finite (NaN/Inf).
+    case nonFinite(time: Double)
+    /// More accepted steps than `maxSteps`.
+    case tooManySteps(time: Double, steps: Int)
+    /// GSL returned a status other than `GSL_SUCCESS`.
+    case gsl(time: Double, status: Int32, message: String)
+
+    /// The time the integration had reached when it failed.
+    public var time: Double {
+        switch self {
+        case .stepUnderflow(let t, _), .nonFinite(let t), .tooManySteps(let t, _), .gsl(let t, _, _): return t
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .stepUnderflow(let t, let h):
+            return "integration failed at t = \(t): step size underflow (h = \(h)); try a looser --rtol/--atol or a shorter --t-end"
+        case .nonFinite(let t):
+            return "integration failed at t = \(t): the state became non-finite (NaN or Inf)"
+        case .tooManySteps(let t, let n):
+            return "integration failed at t = \(t): more than \(n) steps; raise --max-steps or loosen --rtol"
+        case .gsl(let t, let s, let msg):
+            return "integration failed at t = \(t): GSL status \(s) (\(msg))"
+        }
+    }
+}
+
+/// Tolerances and limits of the adaptive integrator (the *algorithm*, chosen at
+/// solve time, separate from the problem).
+public struct IntegratorSettings: Equatable, Sendable, Codable {
+    /// Which `odeiv2` stepper.
+    public var stepper: StepperKind = .rk8pd
+    /// Relative tolerance of the error control (`gsl_odeiv2_control_y_new`).
+    public var rtol: Double = 1e-8
+    /// Absolute tolerance of the error control.
+    public var atol: Double = 1e-12
+    /// First trial step.
+    public var initialStep: Double = 1e-3
+    /// A step below `minStep · max(1, |t|)` is a failure (step-size underflow).
+    public var minStep: Double = 1e-14
+    /// At most this many accepted steps.
+    public var maxSteps: Int = 5_000_000
+
+    /// Defaults: rk8pd, rtol 1e-8, atol 1e-12.
+    public init(stepper: StepperKind = .rk8pd, rtol: Double = 1e-8, atol: Double = 1e-12,
+                initialStep: Double = 1e-3, minStep: Double = 1e-14, maxSteps: Int = 5_000_000) {
+        self.stepper = stepper; self.rtol = rtol; self.atol = atol
+        self.initialStep = initialStep; self.minStep = minStep; self.maxSteps = maxSteps
+    }
+}
+
+/// The right-hand side `dy/dt = f(t, y)`: writes `f` into the output buffer and
+/// returns false when it cannot (a non-finite value), which stops the step.
+public typealias VectorField = (_ t: Double, _ y: UnsafeBufferPointer<Double>, _ dydt: UnsafeMutableBufferPointer<Double>) -> Bool
+
+private final class FieldBox {
+    let field: VectorField
+    let n: Int
+    var evaluations = 0
+    init(_ f: @escaping VectorField, n: Int) { field = f; self.n = n }
+}
+
+private let trampoline: @convention(c) (Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?) -> Int32 = { t, y, dydt, params in
+    let box = Unmanaged<FieldBox>.fromOpaque(params!).takeUnretainedValue()
+    box.evaluations += 1
+    let ok = box.field(t, UnsafeBufferPointer(start: y, count: box.n), UnsafeMutableBufferPointer(start: dydt, count: box.n))
+    return ok ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
+}
+
+/// An adaptive, error-controlled integrator over GSL `odeiv2`.
+///
+/// `step` advances by one accepted step (so that callers can watch events at
+/// every step); `advance` integrates to a given time (used to locate events by
+/// bisection from a saved state). Not thread-safe; one per solve.
+public final class ODEIntegrator {
+    /// Dimension of the state.
+    public let dimension: Int
+    /// The settings in force.
+    public let settings: IntegratorSettings
+    private let box: FieldBox
+    private let system: UnsafeMutablePointer<gsl_odeiv2_system>
+    private let driver: UnsafeMutablePointer<gsl_odeiv2_driver>
+    private let locator: UnsafeMutablePointer<gsl_odeiv2_driver>
+    private var h: Double
+    /// Accepted steps taken by `step`.
+    public private(set) var steps = 0
+
+    /// Right-hand-side evaluations so far (all steps and event location).
+    public var evaluations: Int { box.evaluations }
+
+    /// Sets up stepper, error control and evolution for a system of size `dimension`.
+    public init(dimension: Int, settings: IntegratorSettings, field: @escaping VectorField) {
+        GSLRuntime.ensure()
+        self.dimension = dimension
+        self.settings = settings
+        box = FieldBox(field, n: dimension)
+        // GSL keeps a pointer to the system: it lives on the heap at a fixed address.
+        system = .allocate(capacity: 1)
+        system.initialize(to: gsl_odeiv2_system(function: trampoline, jacobian: nil, dimension: dimension,
+                                                params: Unmanaged.passUnretained(box).toOpaque()))
+        h = settings.initialStep
+        let type = settings.stepper.gslType
+        driver = gsl_odeiv2_driver_alloc_y_new(system, type, settings.initialStep, settings.atol, settings.rtol)!
+        locator = gsl_odeiv2_driver_alloc_y_new(system, type, settings.initialStep, settings.atol, settings.rtol)!
+    }
+
+    deinit {
+        gsl_odeiv2_driver_free(driver)
+        gsl_odeiv2_driver_free(locator)
+        system.deinitialize(count: 1)
+        system.deallocate()
+    }
+
+    /// One accepted adaptive step from `t` towards `t1` (never past it);
+    /// updates `t` and `y` in place.
+    public func step(t: inout Double, to t1: Double, y: inout [Double]) throws(IntegrationFailure) {
+        if steps >= settings.maxSteps { throw .tooManySteps(time: t, steps: settings.maxSteps) }
+        let status = y.withUnsafeMutableBufferPointer { yp in
+            gsl_odeiv2_evolve_apply(driver.pointee.e, driver.pointee.c, driver.pointee.s, system, &t, t1, &h, yp.baseAddress)
+        }
+        steps += 1
+        try check(status: status, t: t, y: y)
+        if h < settings.minStep * max(1, abs(t)) && t < t1 { throw .stepUnderflow(time: t, step: h) }
+    }
+
+    /// Integrates a copy of `y0` from `t0` to `t1` with the same tolerances
+    /// (a separate driver, so the main stepping state is untouched).
+    public func advance(from t0: Double, _ y0: [Double], to t1: Double) throws(IntegrationFailure) -> [Double] {
+        var y = y0
+        if t1 == t0 { return y }
+        var t = t0
+        gsl_odeiv2_driver_reset(locator)
+        gsl_odeiv2_driver_reset_hstart(locator, max(min(h, t1 - t0), settings.minStep))
+        let status = y.withUnsafeMutableBufferPointer { gsl_odeiv2_driver_apply(locator, &t, t1, $0.baseAddress) }
+        try check(status: status, t: t, y: y)
+        return y
+    }
+
+    private func check(status: Int32, t: Double, y: [Double]) throws(IntegrationFailure) {
+        if status == GSL_EBADFUNC || !y.allSatisfy(\.isFinite) { throw .nonFinite(time: t) }
+        if status != GSL_SUCCESS { throw .gsl(time: t, status: status, message: GSLRuntime.describe(status)) }
+    }
+}

@@ -1,0 +1,40 @@
+/// The prediction-head variants of MODEL.md §2.
+public enum HeadKind: String, CaseIterable, Sendable, Codable {
+    /// No head: `E = I`, frozen.
+    case none
+    /// The paper's head: `E(0) = I`, diagonal frozen at 1, off-diagonal trainable.
+    case offdiag
+    /// `E(0) = I`, every entry trainable.
+    case full
+    /// `E(0) = I`, only the diagonal trainable.
+    case diag
+    /// Every entry trainable, random start `E_jr(0) ~ N(0, 1/m)` **(choice)**.
+    case random
+
+    /// Which entries of the m×m head are trainable (1) or frozen (0).
+    public func trainableMask(neurons m: Int) -> Matrix {
+        var mask = Matrix(rows: m, cols: m)
+        for j in 0..<m {
+            for r in 0..<m {
+                switch self {
+                case .none: mask[j, r] = 0
+                case .offdiag: mask[j, r] = j == r ? 0 : 1
+                case .full, .random: mask[j, r] = 1
+                case .diag: mask[j, r] = j == r ? 1 : 0
+                }
+            }
+        }
+        return mask
+    }
+
+    /// `E(0)`: the identity, except for `.random` (entries `N(0, scale²)` from `source`).
+    public func initialHead(neurons m: Int, source: RandomSource?, scale: Double? = nil) -> Matrix {
+        guard self == .random else { return .identity(m) }
+        let s = scale ?? 1 / Double(m).squareRoot()
+        let rng = source ?? RandomSource(seed: 1)
+        return rng.gaussianMatrix(rows: m, cols: m, sigma: s)
+    }
+
+    /// Whether any entry is trainable.
+    public var isTrainable: Bool { self != .none }
+}

@@ -1,0 +1,197 @@
+import RealModule
+
+/// The population loss `L = Σ_j 2(1 − ρ_j)` and its gradient under
+/// stop-gradient, in the reduced coordinates `[A; R]` and the head `E`
+/// (MODEL.md §2–4).
+///
+/// The *online* state enters through `F_j = Σ_r E_jr f_r(X⁽¹⁾)` and its variance
+/// `(E S Eᵀ)_jj`; the *target* state only through `f_j(X⁽²⁾)` inside `K` and the
+/// constant `S_jj` under the root. The flow evaluates both at the same state;
+/// tests evaluate the surrogate with the target held fixed, which is what the
+/// gradient differentiates.
+///
+/// The right-hand side (`velocity`) works in preallocated buffers: no
+/// allocation per call. Not thread-safe: one objective per solve.
+public final class PopulationObjective {
+    /// The data distribution.
+    public let model: DataModel
+    /// Features `k`.
+    public let features: Int
+    /// Neurons `m`.
+    public let neurons: Int
+
+    private let weights: [Double]
+    private let cx: Double, ce: Double, un: Double
+    // Workspace (one allocation, reused).
+    private let buffer: UnsafeMutablePointer<Double>
+    private let a3, ta3, b, tb, kk, ss, se, psi, gB, gA, gE, rho: UnsafeMutablePointer<Double>
+
+    /// An objective for `k` features (from `model`) and `neurons` neurons.
+    public init(model: DataModel, neurons m: Int) {
+        self.model = model
+        let k = model.featureCount
+        features = k; neurons = m
+        weights = model.featureWeights
+        cx = model.crossViewCount; ce = model.sameViewCount
+        un = model.noisePatchesPerView * Double.pow(model.noise, 6)
+        let sizes = [k * m, k * m, m * m, m * m, m * m, m * m, m, k, m * m, k * m, m * m, m]
+        buffer = .allocate(capacity: sizes.reduce(0, +))
+        buffer.initialize(repeating: 0, count: sizes.reduce(0, +))
+        var offset = 0
+        var slots: [UnsafeMutablePointer<Double>] = []
+        for s in sizes { slots.append(buffer + offset); offset += s }
+        (a3, ta3, b, tb, kk, ss, se, psi) = (slots[0], slots[1], slots[2], slots[3], slots[4], slots[5], slots[6], slots[7])
+        (gB, gA, gE, rho) = (slots[8], slots[9], slots[10], slots[11])
+    }
+
+    deinit { buffer.deallocate() }
+
+    // MARK: - Public, allocating API
+
+    /// Loss, correlations and gradients of `L` at `online`, with the target
+    /// factors taken at `target` (default: the same state, as in the flow).
+    /// Gradients are of the full `E`; the caller masks frozen entries.
+    public func evaluate(online: ReducedState, target: ReducedState? = nil) -> PopulationEvaluation {
+        let t = target ?? online
+        let loss = online.a.storage.withUnsafeBufferPointer { pa in
+            online.r.storage.withUnsafeBufferPointer { pr in
+                online.e.storage.withUnsafeBufferPointer { pe in
+                    t.a.storage.withUnsafeBufferPointer { qa in
+                        t.r.storage.withUnsafeBufferPointer { qr in
+                            compute(a: pa.baseAddress!, r: pr.baseAddress!, e: pe.baseAddress!,
+                                    targetA: qa.baseAddress!, targetR: qr.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        let k = features, m = neurons
+        var gradR = Matrix(rows: m, cols: m)
+        for l in 0..<m { for i in 0..<m {
+            var s = 0.0
+            for c in 0..<m { s += online.r[l, c] * 2 * gB[c * m + i] }
+            gradR[l, i] = s
+        } }
+        return PopulationEvaluation(
+            loss: loss,
+            correlations: Array(UnsafeBufferPointer(start: rho, count: m)),
+            gradA: Matrix(rows: k, cols: m, storage: Array(UnsafeBufferPointer(start: gA, count: k * m))),
+            gradB: Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: gB, count: m * m))),
+            gradR: gradR,
+            gradE: Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: gE, count: m * m))))
+    }
+
+    // MARK: - The flow's right-hand side
+
+    /// Writes `dy/dt` for the flat state `y = [A, R, E]`:
+    /// `dA = −η ∂L/∂A`, `dR = −η ∂L/∂R = −2η R ∂L/∂B`, `dE = −η_E (∂L/∂E ∘ mask)`.
+    /// Returns false when the loss is not finite (an output with zero variance).
+    public func velocity(_ y: UnsafeBufferPointer<Double>, into dy: UnsafeMutableBufferPointer<Double>,
+                         eta: Double, etaE: Double, mask: UnsafeBufferPointer<Double>) -> Bool {
+        let k = features, m = neurons
+        let pa = y.baseAddress!, pr = pa + k * m, pe = pr + m * m
+        let loss = compute(a: pa, r: pr, e: pe, targetA: pa, targetR: pr)
+        guard loss.isFinite else { return false }
+        let out = dy.baseAddress!
+        for i in 0..<(k * m) { out[i] = -eta * gA[i] }
+        for l in 0..<m { for i in 0..<m {
+            var s = 0.0
+            for c in 0..<m { s += pr[l * m + c] * gB[c * m + i] }
+            out[k * m + l * m + i] = -eta * 2 * s
+        } }
+        let eo = k * m + m * m
+        for i in 0..<(m * m) { out[eo + i] = -etaE * gE[i] * mask[i] }
+        return true
+    }
+
+    // MARK: - Core
+
+    /// Fills `gA = ∂L/∂A`, `gB = ∂L/∂B` (symmetric), `gE = ∂L/∂E`, `rho`; returns `L`.
+    private func compute(a: UnsafePointer<Double>, r: UnsafePointer<Double>, e: UnsafePointer<Double>,
+                         targetA: UnsafePointer<Double>, targetR: UnsafePointer<Double>) -> Double {
+        let k = features, m = neurons
+        for i in 0..<(k * m) { let x = a[i]; a3[i] = x * x * x; let z = targetA[i]; ta3[i] = z * z * z }
+        for i in 0..<m { for j in 0..<m {
+            var s = 0.0, t = 0.0
+            for l in 0..<m { s += r[l * m + i] * r[l * m + j]; t += targetR[l * m + i] * targetR[l * m + j] }
+            b[i * m + j] = s; tb[i * m + j] = t
+        } }
+        for rr in 0..<m { for c in 0..<m {
+            var cross = 0.0, same = 0.0
+            for l in 0..<k {
+                cross += weights[l] * a3[l * m + rr] * ta3[l * m + c]
+                same += weights[l] * a3[l * m + rr] * a3[l * m + c]
+            }
+            let bij = b[rr * m + c]
+            kk[rr * m + c] = cx * cross
+            ss[rr * m + c] = ce * same + un * (9 * b[rr * m + rr] * b[c * m + c] * bij + 6 * bij * bij * bij)
+        } }
+        for i in 0..<(k * m) { gA[i] = 0 }
+        for i in 0..<(m * m) { gB[i] = 0 }
+        var loss = 0.0
+        for j in 0..<m {
+            let ej = e + j * m
+            // Target variance T_j = S_jj at the target state (a constant).
+            var tj = 0.0
+            for l in 0..<k { tj += weights[l] * ta3[l * m + j] * ta3[l * m + j] }
+            let tbjj = tb[j * m + j]
+            tj = ce * tj + un * 15 * tbjj * tbjj * tbjj
+            var num = 0.0, den = 0.0
+            for rr in 0..<m {
+                num += ej[rr] * kk[rr * m + j]
+                var s = 0.0
+                for c in 0..<m { s += ss[rr * m + c] * ej[c] }
+                se[rr] = s
+                den += ej[rr] * s
+            }
+            let root = (den * tj).squareRoot()
+            let rj = num / root
+            rho[j] = rj
+            loss += 2 * (1 - rj)
+            let c1 = 1 / root, c2 = rj / den
+            // ∂L/∂a_{ℓq} = −2 · 3 a_{ℓq}² e_q w_ℓ (c1 c_× a_{ℓj,target}³ − c2 c_= ψ_ℓ)
+            for l in 0..<k {
+                var p = 0.0
+                for rr in 0..<m { p += ej[rr] * a3[l * m + rr] }
+                psi[l] = p
+            }
+            for l in 0..<k {
+                let coeff = weights[l] * (c1 * cx * ta3[l * m + j] - c2 * ce * psi[l])
+                for q in 0..<m {
+                    let x = a[l * m + q]
+                    gA[l * m + q] -= 2 * 3 * x * x * ej[q] * coeff
+                }
+            }
+            // ∂L/∂B = c2 · ∂D_noise/∂B with D_noise = u σ⁶ Σ e_r e_c (9 B_rr B_cc B_rc + 6 B_rc³).
+            for aa in 0..<m {
+                var diag = 0.0
+                for c in 0..<m { diag += ej[c] * b[c * m + c] * b[aa * m + c] }
+                for bb in 0..<m {
+                    let bab = b[aa * m + bb]
+                    var g = 9 * ej[aa] * ej[bb] * b[aa * m + aa] * b[bb * m + bb] + 18 * ej[aa] * ej[bb] * bab * bab
+                    if aa == bb { g += 18 * ej[aa] * diag }
+                    gB[aa * m + bb] += c2 * un * g
+                }
+            }
+            // ∂L/∂E_jr = −2 (c1 K_rj − c2 (S e)_r); row j only.
+            for rr in 0..<m { gE[j * m + rr] = -2 * (c1 * kk[rr * m + j] - c2 * se[rr]) }
+        }
+        return loss
+    }
+}
+
+/// The population loss and its gradients at one state.
+public struct PopulationEvaluation: Sendable {
+    /// `L = Σ_j 2(1 − ρ_j)`.
+    public let loss: Double
+    /// `ρ_j` for each output.
+    public let correlations: [Double]
+    /// `∂L/∂A` (k×m), stop-gradient.
+    public let gradA: Matrix
+    /// `∂L/∂B` (m×m, symmetric), stop-gradient; `∂L/∂W = V ∂L/∂A + 2 Π W ∂L/∂B`.
+    public let gradB: Matrix
+    /// `∂L/∂R = 2 R ∂L/∂B` (m×m).
+    public let gradR: Matrix
+    /// `∂L/∂E` (m×m), every entry (frozen ones included).
+    public let gradE: Matrix
+}

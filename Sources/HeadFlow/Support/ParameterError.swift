@@ -1,0 +1,32 @@
+/// An invalid parameter value. `parameter` is the name the CLI uses for it
+/// (`d`, `feature-patches`, `eta-e`, …); the description is one line naming the
+/// parameter, the valid range and the value received.
+public struct ParameterError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The parameter's name, as the CLI option without its leading dashes.
+    public let parameter: String
+    /// The valid range, in words ("an integer ≥ 1").
+    public let validRange: String
+    /// The offending value, as received.
+    public let received: String
+
+    /// An error for `parameter`, which must be `validRange`, got `received`.
+    public init(_ parameter: String, must validRange: String, got received: String) {
+        self.parameter = parameter
+        self.validRange = validRange
+        self.received = received
+    }
+
+    public var description: String { "--\(parameter) must be \(validRange) (got \(received))" }
+}
+
+/// Checks that a real parameter is finite and satisfies `condition`.
+@inline(__always)
+func require(_ value: Double, _ name: String, _ range: String, _ condition: (Double) -> Bool) throws(ParameterError) {
+    guard value.isFinite, condition(value) else { throw ParameterError(name, must: range, got: "\(value)") }
+}
+
+/// Checks that an integer parameter satisfies `condition`.
+@inline(__always)
+func require(_ value: Int, _ name: String, _ range: String, _ condition: (Int) -> Bool) throws(ParameterError) {
+    guard condition(value) else { throw ParameterError(name, must: range, got: "\(value)") }
+}

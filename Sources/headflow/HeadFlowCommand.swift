@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import HeadFlow
+
+/// `headflow`: the prediction head in non-contrastive SSL (Wen & Li, NeurIPS 2022), by computation.
+@main
+struct HeadFlowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "headflow",
+        abstract: "Simulate Wen & Li (NeurIPS 2022): why a trainable prediction head lets BYOL/SimSiam learn the weak feature.",
+        discussion: """
+        The population gradient flow of MODEL.md is integrated exactly in reduced coordinates \
+        (A = VᵀW, B = WᵀΠW, head E) with GSL's adaptive odeiv2 steppers.
+        Errors in options print one line naming the option and its valid range and exit 64.
+        """,
+        subcommands: [RunCommand.self])
+
+    /// Parses, runs, and turns every error into one line on stderr with the right exit code:
+    /// 64 for bad input (EX_USAGE), 1 for a numerical failure.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("headflow: \(text)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// Writes one line to stderr.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}
+
+extension ParameterError {
+    /// The CLI form: a `ValidationError`, exit code 64.
+    var validation: ValidationError { ValidationError(description) }
+}
