@@ -39,7 +39,7 @@ struct RunOptions: ParsableArguments {
     var rtol: Double = 1e-8
     @Option(help: "Absolute tolerance of the GSL error control.")
     var atol: Double = 1e-12
-    @Option(help: "GSL odeiv2 stepper: rk8pd | rkck | rkf45 | rk4.")
+    @Option(help: "GSL odeiv2 stepper: rk8pd | rkck | rkf45 | rk4 (explicit) or msbdf | bsimp | rk4imp (implicit, finite-difference Jacobian; fast on long stiff tails).")
     var stepper: String = "rk8pd"
     @Option(help: "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end.")
     var points: Int = 400

@@ -116,6 +116,20 @@ struct CoreFlowTests {
         #expect(t.events.filter { $0.name.hasPrefix("learn_") }.count == 4)
     }
 
+    // The implicit BDF stepper (finite-difference Jacobian) reproduces the explicit rk8pd events.
+    @Test("msbdf and rk8pd agree on the canonical events", arguments: [StepperKind.msbdf, .bsimp])
+    func implicitStepperAgrees(_ stepper: StepperKind) throws {
+        var s = canonicalSpec(head: .offdiag)
+        let explicit = try solved(s)
+        s.stepper = stepper
+        let implicit = try solved(s)
+        for name in ["learn_w1_v1", "substitution", "learn_w2_v2"] {
+            let a = try #require(explicit.time(of: name)), b = try #require(implicit.time(of: name))
+            #expect(abs(a - b) <= 1e-4 * a, "\(name): rk8pd \(a) vs \(stepper) \(b)")
+        }
+        #expect((explicit.final.a - implicit.final.a).maxAbs < 1e-5)
+    }
+
     // With E frozen at I the gradient of ρ_j is orthogonal to w_j: every ‖w_j‖ is conserved.
     @Test("head none conserves every ‖w_j‖; the offdiag head does not")
     func normsConservedWithoutHead() async throws {

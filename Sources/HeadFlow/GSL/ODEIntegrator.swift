@@ -10,6 +10,16 @@ public enum StepperKind: String, CaseIterable, Sendable, Codable {
     case rkf45
     /// Explicit 4th-order Runge-Kutta with step doubling: `gsl_odeiv2_step_rk4`.
     case rk4
+    /// Variable-order BDF (implicit, for the stiff tail after convergence):
+    /// `gsl_odeiv2_step_msbdf`, Jacobian by central differences.
+    case msbdf
+    /// Bulirsch-Stoer-Bader-Deuflhard (implicit): `gsl_odeiv2_step_bsimp`, Jacobian by central differences.
+    case bsimp
+    /// Implicit 4th-order Gaussian Runge-Kutta: `gsl_odeiv2_step_rk4imp`, Jacobian by central differences.
+    case rk4imp
+
+    /// Whether the stepper needs the Jacobian `∂f/∂y`.
+    public var isImplicit: Bool { self == .msbdf || self == .bsimp || self == .rk4imp }
 
     var gslType: UnsafePointer<gsl_odeiv2_step_type> {
         switch self {
@@ -17,6 +27,9 @@ public enum StepperKind: String, CaseIterable, Sendable, Codable {
         case .rkck: return gsl_odeiv2_step_rkck
         case .rkf45: return gsl_odeiv2_step_rkf45
         case .rk4: return gsl_odeiv2_step_rk4
+        case .msbdf: return gsl_odeiv2_step_msbdf
+        case .bsimp: return gsl_odeiv2_step_bsimp
+        case .rk4imp: return gsl_odeiv2_step_rk4imp
         }
     }
 }
@@ -86,7 +99,35 @@ private final class FieldBox {
     let field: VectorField
     let n: Int
     var evaluations = 0
-    init(_ f: @escaping VectorField, n: Int) { field = f; self.n = n }
+    private var yWork: [Double], fPlus: [Double], fMinus: [Double]
+    init(_ f: @escaping VectorField, n: Int) {
+        field = f; self.n = n
+        yWork = Array(repeating: 0, count: n); fPlus = yWork; fMinus = yWork
+    }
+
+    /// `∂f_i/∂y_c` by central differences, step `ε^{1/3} max(|y_c|, 1e-3)`,
+    /// into `dfdy` (row-major n×n). The field is autonomous: `∂f/∂t = 0`.
+    func jacobian(_ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>) -> Bool {
+        for i in 0..<n { yWork[i] = y[i]; dfdt[i] = 0 }
+        let cube = 6.055454452393343e-06 // ε^{1/3} for doubles
+        for c in 0..<n {
+            let h = cube * max(abs(y[c]), 1e-3)
+            yWork[c] = y[c] + h
+            var ok = yWork.withUnsafeBufferPointer { yp in fPlus.withUnsafeMutableBufferPointer { field(0, yp, $0) } }
+            yWork[c] = y[c] - h
+            ok = ok && yWork.withUnsafeBufferPointer { yp in fMinus.withUnsafeMutableBufferPointer { field(0, yp, $0) } }
+            yWork[c] = y[c]
+            evaluations += 2
+            if !ok { return false }
+            for i in 0..<n { dfdy[i * n + c] = (fPlus[i] - fMinus[i]) / (2 * h) }
+        }
+        return true
+    }
+}
+
+private let jacobianTrampoline: @convention(c) (Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?) -> Int32 = { _, y, dfdy, dfdt, params in
+    let box = Unmanaged<FieldBox>.fromOpaque(params!).takeUnretainedValue()
+    return box.jacobian(y!, dfdy!, dfdt!) ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
 }
 
 private let trampoline: @convention(c) (Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?) -> Int32 = { t, y, dydt, params in
@@ -125,7 +166,9 @@ public final class ODEIntegrator {
         box = FieldBox(field, n: dimension)
         // GSL keeps a pointer to the system: it lives on the heap at a fixed address.
         system = .allocate(capacity: 1)
-        system.initialize(to: gsl_odeiv2_system(function: trampoline, jacobian: nil, dimension: dimension,
+        system.initialize(to: gsl_odeiv2_system(function: trampoline,
+                                                jacobian: settings.stepper.isImplicit ? jacobianTrampoline : nil,
+                                                dimension: dimension,
                                                 params: Unmanaged.passUnretained(box).toOpaque()))
         h = settings.initialStep
         let type = settings.stepper.gslType
