@@ -43,6 +43,8 @@ struct RunOptions: ParsableArguments {
     var stepper: String = "rk8pd"
     @Option(help: "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end.")
     var points: Int = 400
+    @Option(name: .customLong("max-steps"), help: "At most this many accepted integrator steps.")
+    var maxSteps: Int = 5_000_000
 
     /// The library value these options name; a `ParameterError` names the bad option.
     func spec() throws(ParameterError) -> RunSpec {
@@ -66,6 +68,7 @@ struct RunOptions: ParsableArguments {
         }
         s.stepper = st
         s.points = points
+        s.maxSteps = maxSteps
         return s
     }
 }

@@ -41,6 +41,8 @@ public struct RunSpec: Equatable, Sendable {
     public var stepper: StepperKind = .rk8pd
     /// `--points`: recorded samples (log-spaced).
     public var points = 400
+    /// `--max-steps`: at most this many accepted integrator steps.
+    public var maxSteps = 5_000_000
 
     /// The defaults of `headflow run`.
     public init() {}
@@ -52,7 +54,7 @@ public struct RunSpec: Equatable, Sendable {
     }
 
     /// Integrator settings.
-    public var settings: IntegratorSettings { IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol) }
+    public var settings: IntegratorSettings { IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps) }
 
     /// The start this spec names.
     public var initialCondition: InitialCondition {
@@ -74,6 +76,7 @@ public struct RunSpec: Equatable, Sendable {
         try model.validate()
         try require(rtol, "rtol", "a finite tolerance > 0", { $0 > 0 })
         try require(atol, "atol", "a finite tolerance ≥ 0", { $0 >= 0 })
+        try require(maxSteps, "max-steps", "an integer ≥ 1", { $0 >= 1 })
         let start = try initialCondition.state(model: model, neurons: neurons, head: head)
         let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE,
                                   tEnd: tEnd, sampling: .logarithmic(points: points))

@@ -156,6 +156,14 @@ extension Matrix {
 extension RunSpec {
     /// Every parameter, by CLI name, plus the start actually used.
     public func json(start: ReducedState) -> JSONValue {
+        guard case .object(let fields) = json else { return json }
+        return .object(fields + [
+            ("start", .object([("A", .matrix(start.a)), ("B", .matrix(start.b)), ("E", .matrix(start.e))])),
+        ])
+    }
+
+    /// Every parameter, by CLI name (no start: the spec alone, e.g. a claim's preset).
+    public var json: JSONValue {
         .object([
             ("d", .integer(d)), ("patches", .integer(patches)), ("feature-patches", .integer(featurePatches)),
             ("alpha", .numbers(alpha)), ("prob", .numbers(model.probabilities)), ("noise", .number(noise)),
@@ -164,8 +172,7 @@ extension RunSpec {
             ("init-a", initA.map { .matrix($0) } ?? .null), ("init-b", initB.map { .matrix($0) } ?? .null),
             ("init-scale", .number(initScale ?? 1 / Double(d).squareRoot())),
             ("rtol", .number(rtol)), ("atol", .number(atol)), ("stepper", .string(stepper.rawValue)),
-            ("points", .integer(points)),
-            ("start", .object([("A", .matrix(start.a)), ("B", .matrix(start.b)), ("E", .matrix(start.e))])),
+            ("points", .integer(points)), ("max-steps", .integer(maxSteps)),
         ])
     }
 }
