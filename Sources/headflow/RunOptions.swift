@@ -39,8 +39,8 @@ struct RunOptions: ParsableArguments {
     var rtol: Double = 1e-8
     @Option(help: "Absolute tolerance of the GSL error control.")
     var atol: Double = 1e-12
-    @Option(help: "GSL odeiv2 stepper: rk8pd | rkck | rkf45 | rk4 (explicit) or msbdf | bsimp | rk4imp (implicit, finite-difference Jacobian; fast on long stiff tails).")
-    var stepper: String = "rk8pd"
+    @Option(help: "GSL odeiv2 stepper: auto (rk8pd, then msbdf after 5000 steps: stiff tails) | rk8pd | rkck | rkf45 | rk4 | msbdf | bsimp | rk4imp (implicit ones use a finite-difference Jacobian).")
+    var stepper: String = "auto"
     @Option(help: "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end.")
     var points: Int = 400
     @Option(name: .customLong("max-steps"), help: "At most this many accepted integrator steps.")

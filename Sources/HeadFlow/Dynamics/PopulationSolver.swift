@@ -21,9 +21,12 @@ public struct PopulationSolver: Sendable {
         let objective = PopulationObjective(model: problem.model, neurons: m)
         let mask = problem.head.trainableMask(neurons: m).storage
         let eta = problem.eta, etaE = problem.etaE
-        let integrator = ODEIntegrator(dimension: ReducedState.flatCount(features: k, neurons: m), settings: settings) { _, y, dy in
+        let field: VectorField = { _, y, dy in
             mask.withUnsafeBufferPointer { objective.velocity(y, into: dy, eta: eta, etaE: etaE, mask: $0) }
         }
+        let dimension = ReducedState.flatCount(features: k, neurons: m)
+        var integrator = ODEIntegrator(dimension: dimension, settings: settings, field: field)
+        var switchedSteps = 0, switchedEvaluations = 0
         var monitor = EventMonitor(features: k, neurons: m)
         var samples: [TrajectorySample] = []
         let times = problem.sampling.times(tEnd: problem.tEnd)
@@ -44,6 +47,14 @@ public struct PopulationSolver: Sendable {
             record(0, y)
             for target in times.dropFirst() {
                 while t < target {
+                    if settings.stepper == .auto, switchedSteps == 0, integrator.steps >= settings.stiffAfter {
+                        // A stiff tail: continue from the current state with BDF.
+                        switchedSteps = integrator.steps; switchedEvaluations = integrator.evaluations
+                        var next = settings.with(stepper: .msbdf)
+                        next.maxSteps = max(1, settings.maxSteps - switchedSteps)
+                        next.initialStep = integrator.stepSize
+                        integrator = ODEIntegrator(dimension: dimension, settings: next, field: field)
+                    }
                     let (t0, y0) = (t, y)
                     try integrator.step(t: &t, to: target, y: &y)
                     try monitor.step(from: t0, y0, to: t, y, tolerance: eventTolerance) { tau throws(IntegrationFailure) in
@@ -56,7 +67,7 @@ public struct PopulationSolver: Sendable {
             status = .failed(error)
         }
         return Trajectory(samples: samples, events: monitor.records, peaks: monitor.peaks, status: status,
-                          steps: integrator.steps, evaluations: integrator.evaluations)
+                          steps: switchedSteps + integrator.steps, evaluations: switchedEvaluations + integrator.evaluations)
     }
 }
 

@@ -38,7 +38,7 @@ public struct RunSpec: Equatable, Sendable {
     /// `--atol`: absolute tolerance.
     public var atol = 1e-12
     /// `--stepper`: GSL stepper.
-    public var stepper: StepperKind = .rk8pd
+    public var stepper: StepperKind = .auto
     /// `--points`: recorded samples (log-spaced).
     public var points = 400
     /// `--max-steps`: at most this many accepted integrator steps.

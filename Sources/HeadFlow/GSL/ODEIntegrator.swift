@@ -2,7 +2,13 @@
 
 /// The explicit GSL `odeiv2` steppers headflow offers (none needs a Jacobian).
 public enum StepperKind: String, CaseIterable, Sendable, Codable {
-    /// Embedded Runge-Kutta Prince-Dormand (8, 9): `gsl_odeiv2_step_rk8pd` (default).
+    /// The default: `rk8pd` while the flow is non-stiff, switching to `msbdf`
+    /// (from the current state) once a solve has taken `IntegratorSettings.stiffAfter`
+    /// accepted steps — the long tails after convergence are stiff (the head
+    /// relaxes to `I` fast; a neuron the head absorbs shrinks, and the BN loss's
+    /// curvature grows like `1/‖w_j‖²`).
+    case auto
+    /// Embedded Runge-Kutta Prince-Dormand (8, 9): `gsl_odeiv2_step_rk8pd`.
     case rk8pd
     /// Embedded Runge-Kutta Cash-Karp (4, 5): `gsl_odeiv2_step_rkck`.
     case rkck
@@ -23,7 +29,7 @@ public enum StepperKind: String, CaseIterable, Sendable, Codable {
 
     var gslType: UnsafePointer<gsl_odeiv2_step_type> {
         switch self {
-        case .rk8pd: return gsl_odeiv2_step_rk8pd
+        case .auto, .rk8pd: return gsl_odeiv2_step_rk8pd
         case .rkck: return gsl_odeiv2_step_rkck
         case .rkf45: return gsl_odeiv2_step_rkf45
         case .rk4: return gsl_odeiv2_step_rk4
@@ -77,7 +83,7 @@ public enum IntegrationFailure: Error, Equatable, Sendable, CustomStringConverti
 /// solve time, separate from the problem).
 public struct IntegratorSettings: Equatable, Sendable, Codable {
     /// Which `odeiv2` stepper.
-    public var stepper: StepperKind = .rk8pd
+    public var stepper: StepperKind = .auto
     /// Relative tolerance of the error control (`gsl_odeiv2_control_y_new`).
     public var rtol: Double = 1e-8
     /// Absolute tolerance of the error control.
@@ -88,12 +94,23 @@ public struct IntegratorSettings: Equatable, Sendable, Codable {
     public var minStep: Double = 1e-14
     /// At most this many accepted steps.
     public var maxSteps: Int = 5_000_000
+    /// With `.auto`: accepted `rk8pd` steps after which the solve continues with `msbdf`.
+    public var stiffAfter: Int = 5_000
 
-    /// Defaults: rk8pd, rtol 1e-8, atol 1e-12.
-    public init(stepper: StepperKind = .rk8pd, rtol: Double = 1e-8, atol: Double = 1e-12,
-                initialStep: Double = 1e-3, minStep: Double = 1e-14, maxSteps: Int = 5_000_000) {
+    /// Defaults: auto (rk8pd, then msbdf on a stiff tail), rtol 1e-8, atol 1e-12.
+    public init(stepper: StepperKind = .auto, rtol: Double = 1e-8, atol: Double = 1e-12,
+                initialStep: Double = 1e-3, minStep: Double = 1e-14, maxSteps: Int = 5_000_000,
+                stiffAfter: Int = 5_000) {
         self.stepper = stepper; self.rtol = rtol; self.atol = atol
         self.initialStep = initialStep; self.minStep = minStep; self.maxSteps = maxSteps
+        self.stiffAfter = stiffAfter
+    }
+
+    /// These settings with another stepper.
+    public func with(stepper: StepperKind) -> IntegratorSettings {
+        var s = self
+        s.stepper = stepper
+        return s
     }
 }
 
@@ -161,10 +178,14 @@ public final class ODEIntegrator {
     /// Accepted steps taken by `step`.
     public private(set) var steps = 0
 
+    /// The current step size (to continue with another integrator).
+    public var stepSize: Double { h }
+
     /// Right-hand-side evaluations so far (all steps and event location).
     public var evaluations: Int { box.evaluations }
 
-    /// Sets up stepper, error control and evolution for a system of size `dimension`.
+    /// Sets up stepper, error control and evolution for a system of size `dimension`
+    /// (`.auto` steps with `rk8pd` here; the switch to `msbdf` is the solver's).
     public init(dimension: Int, settings: IntegratorSettings, field: @escaping VectorField) {
         GSLRuntime.ensure()
         self.dimension = dimension
