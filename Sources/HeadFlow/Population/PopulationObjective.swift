@@ -20,28 +20,28 @@ public final class PopulationObjective {
     /// Neurons `m`.
     public let neurons: Int
 
-    private let weights: [Double]
     private let cx: Double, ce: Double, un: Double
-    // Workspace (one allocation, reused).
+    // Workspace (one allocation, reused): w_ℓ = p_ℓ α_ℓ⁶ and the per-call scratch.
     private let buffer: UnsafeMutablePointer<Double>
-    private let a3, ta3, b, tb, kk, ss, se, psi, gB, gA, gE, rho: UnsafeMutablePointer<Double>
+    private let weights, a3, ta3, b, tb, kk, ss, se, hB, gB, gA, gE, rho: UnsafeMutablePointer<Double>
 
     /// An objective for `k` features (from `model`) and `neurons` neurons.
     public init(model: DataModel, neurons m: Int) {
         self.model = model
         let k = model.featureCount
         features = k; neurons = m
-        weights = model.featureWeights
         cx = model.crossViewCount; ce = model.sameViewCount
         un = model.noisePatchesPerView * Double.pow(model.noise, 6)
-        let sizes = [k * m, k * m, m * m, m * m, m * m, m * m, m, k, m * m, k * m, m * m, m]
-        buffer = .allocate(capacity: sizes.reduce(0, +))
-        buffer.initialize(repeating: 0, count: sizes.reduce(0, +))
+        let sizes = [k, k * m, k * m, m * m, m * m, m * m, m * m, m, m * m, m * m, k * m, m * m, m]
+        let total = sizes.reduce(0, +)
+        buffer = .allocate(capacity: total)
+        buffer.initialize(repeating: 0, count: total)
         var offset = 0
         var slots: [UnsafeMutablePointer<Double>] = []
         for s in sizes { slots.append(buffer + offset); offset += s }
-        (a3, ta3, b, tb, kk, ss, se, psi) = (slots[0], slots[1], slots[2], slots[3], slots[4], slots[5], slots[6], slots[7])
-        (gB, gA, gE, rho) = (slots[8], slots[9], slots[10], slots[11])
+        (weights, a3, ta3, b, tb, kk, ss, se) = (slots[0], slots[1], slots[2], slots[3], slots[4], slots[5], slots[6], slots[7])
+        (hB, gB, gA, gE, rho) = (slots[8], slots[9], slots[10], slots[11], slots[12])
+        for (l, w) in model.featureWeights.enumerated() { weights[l] = w }
     }
 
     deinit { buffer.deallocate() }
@@ -107,27 +107,46 @@ public final class PopulationObjective {
     // MARK: - Core
 
     /// Fills `gA = ∂L/∂A`, `gB = ∂L/∂B` (symmetric), `gE = ∂L/∂E`, `rho`; returns `L`.
+    /// When the target is the online state (the flow), the target moments are
+    /// not recomputed.
     private func compute(a: UnsafePointer<Double>, r: UnsafePointer<Double>, e: UnsafePointer<Double>,
                          targetA: UnsafePointer<Double>, targetR: UnsafePointer<Double>) -> Double {
         let k = features, m = neurons
-        for i in 0..<(k * m) { let x = a[i]; a3[i] = x * x * x; let z = targetA[i]; ta3[i] = z * z * z }
-        for i in 0..<m { for j in 0..<m {
-            var s = 0.0, t = 0.0
-            for l in 0..<m { s += r[l * m + i] * r[l * m + j]; t += targetR[l * m + i] * targetR[l * m + j] }
-            b[i * m + j] = s; tb[i * m + j] = t
+        let sameTarget = a == targetA && r == targetR
+        for i in 0..<(k * m) { let x = a[i]; a3[i] = x * x * x }
+        if sameTarget { ta3.update(from: a3, count: k * m) } else {
+            for i in 0..<(k * m) { let z = targetA[i]; ta3[i] = z * z * z }
+        }
+        // B = RᵀR (symmetric: upper triangle, mirrored).
+        for i in 0..<m { for j in i..<m {
+            var s = 0.0
+            for l in 0..<m { s += r[l * m + i] * r[l * m + j] }
+            b[i * m + j] = s; b[j * m + i] = s
         } }
-        for rr in 0..<m { for c in 0..<m {
-            var cross = 0.0, same = 0.0
-            for l in 0..<k {
-                cross += weights[l] * a3[l * m + rr] * ta3[l * m + c]
-                same += weights[l] * a3[l * m + rr] * a3[l * m + c]
-            }
+        if sameTarget { tb.update(from: b, count: m * m) } else {
+            for j in 0..<m { var t = 0.0; for l in 0..<m { t += targetR[l * m + j] * targetR[l * m + j] }; tb[j * m + j] = t }
+        }
+        // K (cross-view, target in column j) and S (same-view, symmetric).
+        for rr in 0..<m { for c in rr..<m {
+            var same = 0.0
+            for l in 0..<k { same += weights[l] * a3[l * m + rr] * a3[l * m + c] }
             let bij = b[rr * m + c]
-            kk[rr * m + c] = cx * cross
-            ss[rr * m + c] = ce * same + un * (9 * b[rr * m + rr] * b[c * m + c] * bij + 6 * bij * bij * bij)
+            let sv = ce * same + un * (9 * b[rr * m + rr] * b[c * m + c] * bij + 6 * bij * bij * bij)
+            ss[rr * m + c] = sv; ss[c * m + rr] = sv
+            // The j-independent part of ∂D_noise/∂B: 9 B_aa B_bb + 18 B_ab².
+            let h = 9 * b[rr * m + rr] * b[c * m + c] + 18 * bij * bij
+            hB[rr * m + c] = h; hB[c * m + rr] = h
+            if sameTarget { kk[rr * m + c] = cx * same; kk[c * m + rr] = cx * same }
         } }
-        for i in 0..<(k * m) { gA[i] = 0 }
-        for i in 0..<(m * m) { gB[i] = 0 }
+        if !sameTarget {
+            for rr in 0..<m { for c in 0..<m {
+                var cross = 0.0
+                for l in 0..<k { cross += weights[l] * a3[l * m + rr] * ta3[l * m + c] }
+                kk[rr * m + c] = cx * cross
+            } }
+        }
+        gA.update(repeating: 0, count: k * m)
+        gB.update(repeating: 0, count: m * m)
         var loss = 0.0
         for j in 0..<m {
             let ej = e + j * m
@@ -149,29 +168,26 @@ public final class PopulationObjective {
             rho[j] = rj
             loss += 2 * (1 - rj)
             let c1 = 1 / root, c2 = rj / den
-            // ∂L/∂a_{ℓq} = −2 · 3 a_{ℓq}² e_q w_ℓ (c1 c_× a_{ℓj,target}³ − c2 c_= ψ_ℓ)
+            // ∂L/∂a_{ℓq} = −2 · 3 a_{ℓq}² e_q w_ℓ (c1 c_× a_{ℓj,target}³ − c2 c_= ψ_ℓ),  ψ_ℓ = Σ_r e_r a_{ℓr}³.
             for l in 0..<k {
                 var p = 0.0
                 for rr in 0..<m { p += ej[rr] * a3[l * m + rr] }
-                psi[l] = p
-            }
-            for l in 0..<k {
-                let coeff = weights[l] * (c1 * cx * ta3[l * m + j] - c2 * ce * psi[l])
+                let coeff = -6 * weights[l] * (c1 * cx * ta3[l * m + j] - c2 * ce * p)
                 for q in 0..<m {
                     let x = a[l * m + q]
-                    gA[l * m + q] -= 2 * 3 * x * x * ej[q] * coeff
+                    gA[l * m + q] += x * x * ej[q] * coeff
                 }
             }
-            // ∂L/∂B = c2 · ∂D_noise/∂B with D_noise = u σ⁶ Σ e_r e_c (9 B_rr B_cc B_rc + 6 B_rc³).
+            // ∂L/∂B = c2 · ∂D_noise/∂B, D_noise = u σ⁶ Σ_rc e_r e_c (9 B_rr B_cc B_rc + 6 B_rc³):
+            // ∂D_noise/∂B_ab = u σ⁶ [e_a e_b (9 B_aa B_bb + 18 B_ab²) + δ_ab 18 e_a Σ_c e_c B_cc B_ac].
+            let scale = c2 * un
             for aa in 0..<m {
+                let ea = scale * ej[aa]
+                if ea == 0 { continue }
                 var diag = 0.0
                 for c in 0..<m { diag += ej[c] * b[c * m + c] * b[aa * m + c] }
-                for bb in 0..<m {
-                    let bab = b[aa * m + bb]
-                    var g = 9 * ej[aa] * ej[bb] * b[aa * m + aa] * b[bb * m + bb] + 18 * ej[aa] * ej[bb] * bab * bab
-                    if aa == bb { g += 18 * ej[aa] * diag }
-                    gB[aa * m + bb] += c2 * un * g
-                }
+                for bb in 0..<m { gB[aa * m + bb] += ea * ej[bb] * hB[aa * m + bb] }
+                gB[aa * m + aa] += 18 * ea * diag
             }
             // ∂L/∂E_jr = −2 (c1 K_rj − c2 (S e)_r); row j only.
             for rr in 0..<m { gE[j * m + rr] = -2 * (c1 * kk[rr * m + j] - c2 * se[rr]) }

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import HeadFlow
+
+/// `headflow reproduce`: run the paper's claims and print one row per claim.
+struct ReproduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reproduce",
+        abstract: "Run claims of Wen & Li (NeurIPS 2022) and print their measured numbers, thresholds and PASS/FAIL.",
+        discussion: """
+        Claims are listed by `headflow claims`; each has a page Theorems/<id>.md. One row per claim: id, \
+        measured numbers, threshold, PASS/FAIL. JSON: an array of objects with id, statement, passed, \
+        measured (name → number), criteria, parameters (the preset, option names of `run`), settings, notes. \
+        Progress goes to stderr (--quiet: none). --controls also runs each claim's negative controls (the \
+        same measurement on a modified preset; each must FAIL), as rows marked [control]. Exit 0 when every \
+        claim passes (and every control fails), 1 otherwise, 64 for bad input (an unknown id names the valid ones).
+        """)
+
+    @Argument(help: "Claim ids (see `headflow claims`).")
+    var ids: [String] = []
+    @Flag(help: "Run every claim.")
+    var all = false
+    @Option(help: "Output: table | json | markdown.")
+    var format: String = "table"
+    @Flag(help: "Also run each claim's negative controls (each must FAIL).")
+    var controls = false
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        do { _ = try OutputFormat.parse(format, allowed: [.table, .json, .markdown]) } catch { throw error.validation }
+        if all && !ids.isEmpty { throw ValidationError("give claim ids or --all, not both") }
+        if !all && ids.isEmpty {
+            throw ValidationError("give claim ids or --all; valid ids: " + ClaimRegistry.ids.joined(separator: ", "))
+        }
+        if let bad = ids.first(where: { ClaimRegistry.claim($0) == nil }) {
+            throw ValidationError("unknown claim id \"\(bad)\"; valid ids: " + ClaimRegistry.ids.joined(separator: ", "))
+        }
+    }
+
+    func run() throws {
+        let fmt = try OutputFormat.parse(format, allowed: [.table, .json, .markdown])
+        var chosen: [String] = []
+        for id in ids where !chosen.contains(id) { chosen.append(id) }
+        let claims = all ? ClaimRegistry.all : chosen.compactMap(ClaimRegistry.claim)
+        let clock = ContinuousClock()
+        var verdicts: [ClaimVerdict] = []
+        for (i, claim) in claims.enumerated() {
+            let runs: [NegativeControl?] = [nil] + (controls ? claim.negativeControls : [])
+            for control in runs {
+                let started = clock.now
+                let verdict: ClaimVerdict
+                do throws(ParameterError) {
+                    if let control { verdict = try claim.verdict(control: control) } else { verdict = try claim.verdict() }
+                } catch { throw error.validation }
+                verdicts.append(verdict)
+                if !quiet {
+                    let d = clock.now - started
+                    let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+                    let name = claim.id + (control.map { " [\($0.name)]" } ?? "")
+                    printError("[\(i + 1)/\(claims.count)] \(name) … \(verdict.passed ? "PASS" : "FAIL") (\(NumberFormat.fixed(seconds, digits: 1)) s)")
+                }
+            }
+        }
+        let report = ClaimReport(verdicts: verdicts)
+        switch fmt {
+        case .json: print(report.json.rendered(pretty: true))
+        case .markdown: print(report.markdown(), terminator: "")
+        default: print(report.table(), terminator: "")
+        }
+        if !report.allPassed { throw ExitCode.failure }
+    }
+}
