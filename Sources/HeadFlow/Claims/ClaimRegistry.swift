@@ -15,6 +15,9 @@ public enum ClaimRegistry {
         EtaThreshold(),
         Phase1TimeScaling(),
         SeedsDiversity(),
+        CascadeK3(),
+        CascadeOrder(),
+        FeaturesLearnedVsWidth(),
     ]
 
     /// The ids, in report order.
