@@ -13,6 +13,8 @@ struct RunCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: RunOptions
+    @Option(help: "Named parameter set (sgd: the regime where SGD follows the flow, see `headflow train --preset sgd`); options left at their default take the preset's value.")
+    var preset: String?
     @Option(help: "Output: table | json | csv.")
     var format: String = "table"
 
@@ -20,7 +22,7 @@ struct RunCommand: ParsableCommand {
         let spec: RunSpec, problem: PopulationProblem, fmt: OutputFormat
         do {
             fmt = try OutputFormat.parse(format, allowed: [.table, .json, .csv])
-            spec = try options.spec()
+            spec = try options.spec(preset: preset)
             problem = try spec.problem()
         } catch { throw error.validation }
         let trajectory = PopulationSolver(settings: spec.settings).solve(problem)

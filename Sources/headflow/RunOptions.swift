@@ -73,6 +73,33 @@ struct RunOptions: ParsableArguments {
     }
 }
 
+extension RunOptions {
+    /// The spec with `base` (a named preset) wherever an option was left at its
+    /// default; an option typed with its default value also yields to the preset.
+    func spec(over base: RunSpec) throws(ParameterError) -> RunSpec {
+        let explicit = try spec()
+        let defaults: RunSpec
+        do { defaults = try RunOptions.parse([]).spec() } catch { return explicit }
+        var s = base
+        func pick<T: Equatable>(_ key: WritableKeyPath<RunSpec, T>) {
+            if explicit[keyPath: key] != defaults[keyPath: key] { s[keyPath: key] = explicit[keyPath: key] }
+        }
+        pick(\.d); pick(\.patches); pick(\.featurePatches); pick(\.alpha); pick(\.prob); pick(\.noise); pick(\.maskProb)
+        pick(\.neurons); pick(\.head); pick(\.eta); pick(\.etaE); pick(\.tEnd); pick(\.seed); pick(\.initA); pick(\.initB)
+        pick(\.initScale); pick(\.rtol); pick(\.atol); pick(\.stepper); pick(\.points); pick(\.maxSteps)
+        return s
+    }
+
+    /// The spec of `preset` (a `TrainPreset` name; its population part) merged with these options.
+    func spec(preset name: String?) throws(ParameterError) -> RunSpec {
+        guard let name else { return try spec() }
+        guard let p = TrainPreset(rawValue: name) else {
+            throw ParameterError("preset", must: "one of " + TrainPreset.allCases.map(\.rawValue).joined(separator: ", "), got: name)
+        }
+        return try spec(over: p.spec.run)
+    }
+}
+
 /// Output format of a command.
 enum OutputFormat: String, CaseIterable {
     case table, json, csv, markdown

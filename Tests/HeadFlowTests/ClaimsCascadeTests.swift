@@ -1,15 +1,6 @@
 import Testing
 @testable import HeadFlow
 
-/// Runs every negative control of `claim`; each must FAIL.
-private func expectControlsFail(_ claim: any Claim, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    #expect(!claim.negativeControls.isEmpty, sourceLocation: sourceLocation)
-    for control in claim.negativeControls {
-        let v = try claim.verdict(control: control)
-        #expect(!v.passed, "negative control \"\(control.name)\" passed: \(ClaimReport.measuredCell(v))", sourceLocation: sourceLocation)
-    }
-}
-
 @Suite("Beyond the paper: the substitution cascade (k features × m neurons)")
 struct ClaimsCascadeTests {
     @Test("cascade-k3: each feature on its own neuron, learned in order v_1, v_2, v_3, E back at I; no head collapses")

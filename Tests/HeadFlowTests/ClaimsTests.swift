@@ -6,8 +6,8 @@ private func verdict(_ claim: any Claim) throws -> ClaimVerdict {
     try claim.verdict()
 }
 
-/// Runs every negative control of `claim`; each must FAIL.
-private func expectControlsFail(_ claim: any Claim, sourceLocation: SourceLocation = #_sourceLocation) throws {
+/// Runs every negative control of `claim`; each must FAIL (shared by the claim test files).
+func expectControlsFail(_ claim: any Claim, sourceLocation: SourceLocation = #_sourceLocation) throws {
     #expect(!claim.negativeControls.isEmpty, sourceLocation: sourceLocation)
     for control in claim.negativeControls {
         let v = try claim.verdict(control: control)

@@ -99,6 +99,19 @@ struct CoreCLITests {
         #expect(c.out != a.out)
     }
 
+    // The SGD preset also shows the paper's effect in the population flow (issue 6 item 4).
+    @Test("run --preset sgd: offdiag ends diverse, none ends collapsed")
+    func sgdPresetInRun() throws {
+        for (head, l) in [("offdiag", 1), ("none", 0)] {
+            let r = try runHeadflow(["run", "--preset", "sgd", "--head", head, "--format", "json", "--points", "20"])
+            #expect(r.code == 0, "\(r.err)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            let cos = try #require((json["final"] as? [String: Any])?["cos"] as? [[Double]])
+            #expect(abs(cos[l][1]) > 0.9, "head \(head): neuron 2 should end on v_\(l + 1), cos = \(cos)")
+            #expect(((json["parameters"] as? [String: Any])?["d"] as? Int) == 50)
+        }
+    }
+
     // Help goes to stdout and exits 0.
     @Test("run --help documents the options")
     func help() throws {

@@ -100,6 +100,22 @@ struct EventMonitor {
         }
     }
 
+    /// Watches a discrete trajectory (SGD): every condition that holds at time
+    /// `t` for the first time is recorded at `t` itself — the step time, no
+    /// bisection (the state between two steps is not defined).
+    mutating func observe(_ y: [Double], time t: Double) {
+        updatePeaks(y, time: t)
+        for l in 0..<k { for j in 0..<m where learn[l][j] == nil && learned(y, feature: l, neuron: j) { learn[l][j] = t } }
+        settleLearners()
+        for l in 0..<k {
+            guard let fl = firstLearner[l] else { continue }
+            let i = fl.neuron
+            for j in 0..<m where j != i && substitution[l][j][i] == nil && substituted(y, feature: l, neuron: j, by: i) {
+                substitution[l][j][i] = t
+            }
+        }
+    }
+
     private mutating func settleLearners() {
         for l in 0..<k where firstLearner[l] == nil {
             var best: (time: Double, neuron: Int)? = nil

@@ -32,17 +32,25 @@ public struct PopulationProblem: Sendable {
     /// Throws a `ParameterError` naming the first invalid parameter.
     public func validate() throws(ParameterError) {
         try model.validate()
-        try require(neurons, "neurons", "an integer ≥ 1", { $0 >= 1 })
-        guard start.features == model.featureCount else {
-            throw ParameterError("init-a", must: "a k×m matrix with k = \(model.featureCount) rows (one per --alpha)", got: "\(start.features) rows")
-        }
-        guard start.a.isFinite else { throw ParameterError("init-a", must: "finite numbers", got: "\(start.a.storage)") }
-        guard start.r.isFinite else { throw ParameterError("init-b", must: "finite numbers", got: "\(start.b.storage)") }
-        guard start.e.isFinite else { throw ParameterError("head", must: "a finite start E(0)", got: "\(start.e.storage)") }
+        try start.validate(for: model)
         try require(eta, "eta", "a finite η ≥ 0", { $0 >= 0 })
         try require(etaE, "eta-e", "a finite η_E ≥ 0", { $0 >= 0 })
         try require(tEnd, "t-end", "a finite time > 0", { $0 > 0 })
         try sampling.validate()
+    }
+}
+
+extension ReducedState {
+    /// Throws a `ParameterError` when this start does not fit `model` (k rows of
+    /// `A`, at least one neuron) or is not finite. Shared by every problem type.
+    public func validate(for model: DataModel) throws(ParameterError) {
+        try require(neurons, "neurons", "an integer ≥ 1", { $0 >= 1 })
+        guard features == model.featureCount else {
+            throw ParameterError("init-a", must: "a k×m matrix with k = \(model.featureCount) rows (one per --alpha)", got: "\(features) rows")
+        }
+        guard a.isFinite else { throw ParameterError("init-a", must: "finite numbers", got: "\(a.storage)") }
+        guard r.isFinite else { throw ParameterError("init-b", must: "finite numbers", got: "\(b.storage)") }
+        guard e.isFinite else { throw ParameterError("head", must: "a finite start E(0)", got: "\(e.storage)") }
     }
 }
 

@@ -27,6 +27,63 @@ public enum LinearAlgebra {
         return c
     }
 
+    /// `C ← α · op(A) · op(B) + β · C` through `cblas_dgemm` on raw row-major
+    /// storage (no allocation): `op(A)` is `m×k`, `op(B)` is `k×n`, `C` is `m×n`;
+    /// `lda`, `ldb`, `ldc` are the row strides of the stored matrices. Sizes of 0
+    /// leave `C` untouched when `β = 1` (and scale it otherwise).
+    public static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                            alpha: Double = 1, a: UnsafePointer<Double>, lda: Int,
+                            b: UnsafePointer<Double>, ldb: Int,
+                            beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
+            return
+        }
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// `C ← α · op(A) · op(B) + β · C` into an existing `C` of the right shape
+    /// (`cblas_dgemm`; no allocation when `C` is uniquely referenced).
+    public static func gemm(_ a: Matrix, _ b: Matrix, into c: inout Matrix, transA: Bool = false, transB: Bool = false,
+                            alpha: Double = 1, beta: Double = 0) {
+        let (m, ka) = transA ? (a.cols, a.rows) : (a.rows, a.cols)
+        let (kb, n) = transB ? (b.cols, b.rows) : (b.rows, b.cols)
+        precondition(ka == kb, "gemm: inner dimensions differ")
+        precondition(c.rows == m && c.cols == n, "gemm: output has the wrong shape")
+        let (lda, ldb, ldc) = (a.cols, b.cols, c.cols)
+        a.storage.withUnsafeBufferPointer { ap in
+            b.storage.withUnsafeBufferPointer { bp in
+                c.storage.withUnsafeMutableBufferPointer { cp in
+                    guard let pa = ap.baseAddress, let pb = bp.baseAddress, let pc = cp.baseAddress else { return }
+                    gemm(transA: transA, transB: transB, m: m, n: n, k: ka, alpha: alpha, a: pa, lda: lda,
+                         b: pb, ldb: ldb, beta: beta, c: pc, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    /// The triangular factor of a thin QR decomposition (`gsl_linalg_QR_decomp`):
+    /// for `T` (`n × m`, `n ≥ m`), the upper-triangular `R` (`m × m`) with
+    /// `Rᵀ R = Tᵀ T`, rows signed so that `R_ii ≥ 0`. No `Tᵀ T` is formed, so a
+    /// nearly rank-deficient `T` keeps its accuracy.
+    public static func triangularFactor(_ t: Matrix) -> Matrix {
+        precondition(t.rows >= t.cols && t.cols >= 1, "triangularFactor: need rows ≥ cols ≥ 1")
+        GSLRuntime.ensure()
+        let n = t.rows, m = t.cols
+        let a = gsl_matrix_alloc(n, m)!, tau = gsl_vector_alloc(m)!
+        defer { gsl_matrix_free(a); gsl_vector_free(tau) }
+        for i in 0..<n { for j in 0..<m { gsl_matrix_set(a, i, j, t[i, j]) } }
+        gsl_linalg_QR_decomp(a, tau)
+        var r = Matrix(rows: m, cols: m)
+        for i in 0..<m {
+            let sign: Double = gsl_matrix_get(a, i, i) < 0 ? -1 : 1
+            for j in i..<m { r[i, j] = sign * gsl_matrix_get(a, i, j) }
+        }
+        return r
+    }
+
     /// Eigenvalues (ascending) and orthonormal eigenvectors (as columns) of a
     /// symmetric matrix (`gsl_eigen_symmv`). Only the lower triangle is read.
     public static func symmetricEigen(_ s: Matrix) -> (values: [Double], vectors: Matrix) {

@@ -36,6 +36,30 @@ public final class RandomSource {
     /// Chi-squared with `nu` degrees of freedom (`gsl_ran_chisq`).
     public func chiSquared(_ nu: Double) -> Double { gsl_ran_chisq(rng, nu) }
 
+    /// Binomial `Bin(n, p)` (`gsl_ran_binomial`): e.g. how many of a sample's
+    /// `s` feature patches the random mask puts in view 1. Requires `n ≥ 0`, `p ∈ [0, 1]`.
+    public func binomial(_ n: Int, _ p: Double) -> Int {
+        precondition(n >= 0 && n <= Int(UInt32.max), "binomial: need 0 ≤ n < 2³²")
+        return Int(gsl_ran_binomial(rng, p, UInt32(n)))
+    }
+
+    /// Fills `count` entries from `buffer` with independent `N(0, σ²)` draws
+    /// (`gsl_ran_gaussian_ziggurat`), the same stream as `gaussian(sigma:)`.
+    public func fillGaussian(_ buffer: UnsafeMutablePointer<Double>, count: Int, sigma: Double = 1) {
+        for i in 0..<count { buffer[i] = gsl_ran_gaussian_ziggurat(rng, sigma) }
+    }
+
+    /// A factor `L` with `LᵀL ~ Wishart_m(ν, I)` (the law of `NᵀQN` for a `d × m`
+    /// standard normal `N` and a rank-`ν` projector `Q`): for `ν ≥ m`, the upper-triangular Bartlett factor
+    /// (`m × m`, `L_ii = sqrt(χ²_{ν−i})`, `L_ij ~ N(0, 1)` for `i < j`); for
+    /// `0 ≤ ν < m`, a `ν × m` standard normal matrix (the singular Wishart law).
+    /// Cost independent of `ν` (χ² by `gsl_ran_chisq`); `ν = 0` gives a `0 × m` matrix.
+    public func wishartFactor(m: Int, dof nu: Int) -> Matrix {
+        precondition(nu >= 0 && m >= 1, "wishartFactor: need ν ≥ 0, m ≥ 1")
+        if nu < m { return gaussianMatrix(rows: nu, cols: m) }
+        return bartlettFactor(m: m, dof: nu, sigma: 1)
+    }
+
     /// `count` distinct indices of `0..<n`, uniformly at random, in increasing
     /// order (`gsl_ran_choose`). Requires `0 ≤ count ≤ n`.
     public func choose(_ count: Int, from n: Int) -> [Int] {

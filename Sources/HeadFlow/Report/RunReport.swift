@@ -64,29 +64,7 @@ public struct RunReport {
         var out = "headflow run — population flow, head \(spec.head.rawValue), d=\(spec.d) P=\(spec.patches) s=\(spec.featurePatches) "
         out += "α=\(spec.alpha) σ_ξ=\(spec.noise) m=\(m) η=\(spec.eta) η_E=\(spec.etaE)\n"
         out += "start A(0)=\(MatrixText.format(problem.start.a))  B(0)=\(MatrixText.format(problem.start.b))\n\n"
-        var cols = ["t"]
-        for l in 1...k { for j in 1...m { cols.append("cos_\(l)\(j)") } }
-        for j in 1...m { for r in 1...m where r != j { cols.append("E_\(j)\(r)") } }
-        cols.append("loss")
-        let widths = cols.map { max($0.count, 10) }
-        out += zip(cols, widths).map { $0.rightPadded(to: $1) }.joined(separator: " ") + "\n"
-        let samples = trajectory.samples
-        let stride = max(1, samples.count / rows)
-        var picked = Swift.stride(from: 0, to: samples.count, by: stride).map { samples[$0] }
-        if picked.last?.time != samples.last?.time { picked.append(samples[samples.count - 1]) }
-        for s in picked {
-            var vals = [Self.fmt(s.time)]
-            vals += s.cosines.storage.map { Self.fmt($0) }
-            for j in 0..<m { for r in 0..<m where r != j { vals.append(Self.fmt(s.e[j, r])) } }
-            vals.append(Self.fmt(s.loss))
-            out += zip(vals, widths).map { $0.rightPadded(to: $1) }.joined(separator: " ") + "\n"
-        }
-        out += "\nevents\n"
-        for e in trajectory.events { out += "  " + e.name.rightPadded(to: 28) + (e.time.map { Self.fmt($0) } ?? "—") + "\n" }
-        out += "\npeak |E_jr| (off-diagonal)\n"
-        for j in 0..<m { for r in 0..<m where r != j {
-            if let p = trajectory.peaks[j][r] { out += "  E_\(j + 1)\(r + 1)  \(Self.fmt(p.value)) at t = \(Self.fmt(p.time))\n" }
-        } }
+        out += TrajectoryTable.body(trajectory, features: k, neurons: m, rows: rows, norms: false)
         let f = trajectory.final
         out += "\nfinal t = \(Self.fmt(f.time)): cos = \(MatrixText.format(f.cosines.rounded(4)))  ‖E − I‖_F = \(Self.fmt(f.headDeviation))  loss = \(Self.fmt(f.loss))\n"
         out += "solver: \(spec.stepper.rawValue), rtol \(spec.rtol), atol \(spec.atol), \(trajectory.steps) steps, \(trajectory.evaluations) evaluations\n"
@@ -95,6 +73,40 @@ public struct RunReport {
 
     /// A number in at most ~10 characters.
     static func fmt(_ x: Double) -> String { NumberFormat.short(x) }
+}
+
+/// The part of a run's or a training's terminal table that reads a `Trajectory`:
+/// about `rows` samples (`t`, `cos_ℓj`, off-diagonal `E_jr`, optionally `‖w_j‖`,
+/// loss), the events, and the off-diagonal head peaks.
+enum TrajectoryTable {
+    static func body(_ trajectory: Trajectory, features k: Int, neurons m: Int, rows: Int, norms: Bool) -> String {
+        let fmt = NumberFormat.short
+        var cols = ["t"]
+        for l in 1...k { for j in 1...m { cols.append("cos_\(l)\(j)") } }
+        for j in 1...m { for r in 1...m where r != j { cols.append("E_\(j)\(r)") } }
+        if norms { for j in 1...m { cols.append("‖w_\(j)‖") } }
+        cols.append("loss")
+        let widths = cols.map { max($0.count, 10) }
+        var out = zip(cols, widths).map { $0.rightPadded(to: $1) }.joined(separator: " ") + "\n"
+        let samples = trajectory.samples
+        let stride = max(1, samples.count / rows)
+        var picked = Swift.stride(from: 0, to: samples.count, by: stride).map { samples[$0] }
+        if picked.last?.time != samples.last?.time { picked.append(samples[samples.count - 1]) }
+        for s in picked {
+            var vals = [fmt(s.time)] + s.cosines.storage.map(fmt)
+            for j in 0..<m { for r in 0..<m where r != j { vals.append(fmt(s.e[j, r])) } }
+            if norms { vals += s.norms.map(fmt) }
+            vals.append(fmt(s.loss))
+            out += zip(vals, widths).map { $0.rightPadded(to: $1) }.joined(separator: " ") + "\n"
+        }
+        out += "\nevents\n"
+        for e in trajectory.events { out += "  " + e.name.rightPadded(to: 28) + (e.time.map(fmt) ?? "—") + "\n" }
+        out += "\npeak |E_jr| (off-diagonal)\n"
+        for j in 0..<m { for r in 0..<m where r != j {
+            if let p = trajectory.peaks[j][r] { out += "  E_\(j + 1)\(r + 1)  \(fmt(p.value)) at t = \(fmt(p.time))\n" }
+        } }
+        return out
+    }
 }
 
 /// Short, fixed-width-friendly number formatting for tables.

@@ -1,0 +1,93 @@
+/// SGD on the mini-batch loss of MODEL.md §2 as a *problem*: the data, the
+/// network start and the step sizes. The sampler that draws the batches is
+/// chosen at `solve` (`SGDSolver`), like the integrator of a `PopulationProblem`.
+///
+/// One step `n → n + 1` draws `N` fresh samples (or `N` of a fixed data set),
+/// splits each into two views by the random mask and updates
+/// `W ← W − lr ∂L̂/∂W`, `E ← E − lr_E (∂L̂/∂E ∘ mask)`, with `L̂` the batch loss
+/// (BN over the batch on both branches, stop-gradient target). Time is
+/// `t = lr · n`, so `t` is comparable with the flow's `t` at `η = 1`, and
+/// `lr_E = lr · η_E/η` keeps the flow's ratio of head to encoder rates.
+public struct TrainingProblem: Sendable {
+    /// The data distribution.
+    public var model: DataModel
+    /// The head variant (which entries of `E` train).
+    public var head: HeadKind
+    /// The start `(A(0), R(0), E(0))`; the network is `W(0) = V A(0) + U R(0)`
+    /// for the first `m` noise coordinates `U` (any orthonormal `U` in the noise
+    /// space gives the same law, the noise being isotropic there).
+    public var start: ReducedState
+    /// Encoder step `lr` (`η` of the discrete dynamics).
+    public var lr: Double
+    /// Head step `lr_E` (`lr · η_E/η`).
+    public var lrE: Double
+    /// Batch size `N`.
+    public var batch: Int
+    /// Number of steps; the run ends at `t = lr · steps`.
+    public var steps: Int
+    /// Where batches come from.
+    public var data: DataSupply
+    /// BN `ε` (default 0 **(choice)**).
+    public var epsilon: Double
+    /// Seed of the data stream (batches, masks, and the projected sampler's noise).
+    public var dataSeed: UInt64
+    /// Where the trajectory is recorded, in time `t = lr · step` (rounded to steps).
+    public var sampling: SampleTimes
+
+    /// A problem; see the properties. Call `validate()` before solving input you did not build.
+    public init(model: DataModel, head: HeadKind, start: ReducedState, lr: Double, lrE: Double, batch: Int = 512,
+                steps: Int, data: DataSupply = .online, epsilon: Double = 0, dataSeed: UInt64 = 1,
+                sampling: SampleTimes = .logarithmic(points: 200)) {
+        self.model = model; self.head = head; self.start = start
+        self.lr = lr; self.lrE = lrE; self.batch = batch; self.steps = steps
+        self.data = data; self.epsilon = epsilon; self.dataSeed = dataSeed; self.sampling = sampling
+    }
+
+    /// Neurons `m`.
+    public var neurons: Int { start.neurons }
+
+    /// End time `t = lr · steps`.
+    public var tEnd: Double { lr * Double(steps) }
+
+    /// Throws a `ParameterError` naming the first invalid parameter.
+    public func validate() throws(ParameterError) {
+        try model.validate()
+        try start.validate(for: model)
+        let k = model.featureCount
+        try require(model.dimension, "d", "an integer ≥ k + m = \(k + neurons) for SGD (the noise part of W needs m directions)",
+                    { $0 >= k + neurons })
+        try require(lr, "lr", "a finite step > 0", { $0 > 0 })
+        try require(lrE, "lr-e", "a finite head step ≥ 0 (lr · η_E/η)", { $0 >= 0 })
+        try require(batch, "batch", "an integer ≥ 2 (BN needs two samples)", { $0 >= 2 })
+        try require(steps, "steps", "an integer ≥ 1", { $0 >= 1 })
+        try require(epsilon, "bn-epsilon", "a finite ε ≥ 0", { $0 >= 0 })
+        if case .fixed(let n) = data {
+            try require(n, "samples", "an integer ≥ --batch = \(batch)", { $0 >= batch })
+            let doubles = Double(n) * Double(model.patches - model.featurePatches) * Double(model.dimension - k)
+            try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (got \(doubles))",
+                        { _ in doubles <= 2e9 })
+        }
+        try sampling.validate()
+    }
+}
+
+/// Where SGD's mini-batches come from.
+public enum DataSupply: Equatable, Sendable {
+    /// Fresh samples every step (online SGD on the population distribution).
+    case online
+    /// A fixed data set of `samples` samples drawn once; each epoch visits them
+    /// in a new random order, with a fresh random mask (augmentation) every time.
+    case fixed(samples: Int)
+}
+
+/// How an SGD step is computed.
+public enum SGDSampler: String, CaseIterable, Sendable, Codable {
+    /// The network `W ∈ R^{d×m}` and every noise patch `ξ ∈ R^d` are formed;
+    /// cost per step `O(N P d m)`.
+    case full
+    /// Exact online SGD on `[A; R]` (`RᵀR = B = WᵀΠW`): a noise patch enters only
+    /// through `h = Wᵀξ ~ N(0, σ_ξ² B)`, and the noise the backward pass adds
+    /// outside `span(ΠW)` through a Wishart factor. Cost per step `O(N P m + m³)`,
+    /// independent of `d`. Online data only.
+    case projected
+}

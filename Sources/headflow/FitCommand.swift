@@ -1,0 +1,52 @@
+import ArgumentParser
+import HeadFlow
+
+/// `headflow fit`: a scaling exponent from a sweep — the slope of log y on log x.
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit log y on log x over a sweep (GSL linear least squares) and print the slope with its standard error.",
+        discussion: """
+        Reads sweeps (--out directories or sweep JSON files), or runs one from --vary and the run options when no \
+        input is given. Example: headflow fit --x d --y learn_w1_v1 --vary d=50:800:log:5 --vary seed=1:4:lin:4. \
+        Every finished cell where y happened is a point (seeds are separate points); the others are counted.
+        """)
+
+    @Argument(help: ArgumentHelp("Sweep directories or sweep JSON files (omit to run the sweep).", valueName: "SWEEP"))
+    var inputs: [String] = []
+    @Option(help: ArgumentHelp("The varied parameter on the x axis (default: the only one besides seed).", valueName: "NAME"))
+    var x: String?
+    @Option(help: ArgumentHelp("The metric on the y axis: an event (learn_w1_v1, …), t_learn, peak_e21, final_loss (default: --outcome).", valueName: "METRIC"))
+    var y: String?
+    @Option(help: "Output: table | json.")
+    var format: String = "table"
+    @OptionGroup(title: "Sweep (when no SWEEP is given)") var sweep: SweepOptions
+
+    func run() throws {
+        let fmt: OutputFormat
+        do { fmt = try OutputFormat.parse(format, allowed: [.table, .json]) } catch { throw error.validation }
+        let result: SweepResult
+        if inputs.isEmpty {
+            guard !sweep.vary.isEmpty else { throw ValidationError("fit needs a SWEEP (directory or JSON) or --vary NAME=SPEC to run one") }
+            result = try sweep.execute().0
+        } else {
+            guard sweep.vary.isEmpty else { throw ValidationError("fit takes either SWEEP inputs or --vary, not both") }
+            result = try loadSweeps(inputs)
+        }
+        let fit: SweepFit
+        do throws(ParameterError) {
+            let yName = y ?? sweep.outcome
+            let metric = try result.metric(yName, option: "y")
+            let others = result.axes.filter { !$0.parameter.isSeed }
+            guard let xName = x ?? (others.count == 1 ? others[0].parameter.name : nil) else {
+                throw ParameterError("x", must: "one of " + others.map(\.parameter.name).joined(separator: ", "), got: "nothing")
+            }
+            fit = try SweepFit(result, x: xName, y: metric)
+        } catch { throw error.validation }
+        switch fmt {
+        case .json: print(fit.json.rendered(pretty: true))
+        default: print(fit.text, terminator: "")
+        }
+        reportFailures(result)
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import HeadFlow
+
+/// `headflow plot`: figures drawn by gnuplot (Debian `gnuplot-nox`).
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Draw a run's trajectory or a sweep's phase diagram with gnuplot (PNG or SVG).",
+        subcommands: [PlotTrajectoryCommand.self, PlotPhaseCommand.self])
+}
+
+/// `headflow plot trajectory RUN.json -o FILE`.
+struct PlotTrajectoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trajectory",
+        abstract: "cos_ℓj(t) and the off-diagonal E_jr(t) on a log time axis, events dashed (from headflow run --format json).")
+
+    @Argument(help: ArgumentHelp("The JSON of headflow run --format json (or train).", valueName: "RUN.json"))
+    var input: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
+    var output: String
+
+    func run() throws {
+        let gnuplot = try Gnuplot.locate()
+        let terminal = try gnuplot.terminal(for: output)
+        let figure: GnuplotFigure
+        do {
+            figure = try GnuplotFigure.trajectory(run: try SweepStore.readJSON(input), source: input, terminal: terminal,
+                                                  output: Gnuplot.absolute(output))
+        } catch { throw ValidationError("\(error)") }
+        try gnuplot.draw(figure)
+    }
+}
+
+/// `headflow plot phase SWEEP.json -o FILE`.
+struct PlotPhaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "phase",
+        abstract: "A heat map of a sweep's outcome (or --outcome METRIC) over its two varied parameters.")
+
+    @Argument(help: ArgumentHelp("A sweep JSON (sweep --format json) or a sweep --out directory.", valueName: "SWEEP.json"))
+    var input: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
+    var output: String
+    @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp("What to colour (as in sweep).", valueName: "METRIC"))
+    var outcome: String = "outcome"
+
+    func run() throws {
+        let gnuplot = try Gnuplot.locate()
+        let terminal = try gnuplot.terminal(for: output)
+        let result = try loadSweeps([input])
+        let metric: SweepMetric
+        do { metric = try result.metric(outcome) } catch { throw error.validation }
+        let figure: GnuplotFigure
+        do {
+            figure = try GnuplotFigure.phase(SweepReport(result, metric: metric), source: input, terminal: terminal,
+                                             output: Gnuplot.absolute(output))
+        } catch { throw ValidationError("\(error)") }
+        try gnuplot.draw(figure)
+    }
+}
+
+/// Runs gnuplot on a figure in a temporary directory.
+struct Gnuplot {
+    let path: String
+
+    /// Finds `gnuplot` on PATH; otherwise one line pointing at the setup script.
+    static func locate() throws -> Gnuplot {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for d in dirs where FileManager.default.isExecutableFile(atPath: "\(d)/gnuplot") { return Gnuplot(path: "\(d)/gnuplot") }
+        printError("headflow: gnuplot not found on PATH; run scripts/setup (installs Debian's gnuplot-nox)")
+        throw ExitCode(69)  // EX_UNAVAILABLE
+    }
+
+    /// pngcairo (or png without cairo) for `.png`, svg for `.svg`.
+    func terminal(for output: String) throws -> GnuplotTerminal {
+        let lower = output.lowercased()
+        if lower.hasSuffix(".svg") { return .svg }
+        guard lower.hasSuffix(".png") else { throw ValidationError("--output must end in .png or .svg (got \(output))") }
+        let (status, text) = run(["-e", "set terminal"], in: FileManager.default.temporaryDirectory.path)
+        return status == 0 && text.contains("pngcairo") ? .pngcairo : .png
+    }
+
+    /// Writes the script and data into a fresh temporary directory and runs gnuplot there.
+    func draw(_ figure: GnuplotFigure) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("headflow-plot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(figure.script.utf8).write(to: dir.appendingPathComponent("figure.gp"))
+        for (name, contents) in figure.data { try Data(contents.utf8).write(to: dir.appendingPathComponent(name)) }
+        let (status, text) = run(["figure.gp"], in: dir.path)
+        guard status == 0 else {
+            let first = text.split(separator: "\n").first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "exit \(status)"
+            printError("headflow: gnuplot failed: \(first)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Runs gnuplot with `arguments` in `directory`; status and combined output.
+    func run(_ arguments: [String], in directory: String) -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        do { try p.run() } catch { return (-1, "\(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// `path` made absolute against the current directory.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}

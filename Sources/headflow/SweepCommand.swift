@@ -1,0 +1,263 @@
+import ArgumentParser
+import Foundation
+import HeadFlow
+
+/// The options that define and run a sweep (shared by `sweep` and `fit`);
+/// maps one-to-one onto `SweepGrid` + `SweepEngine` + `Shard` + `SweepStore`.
+struct SweepOptions: ParsableArguments {
+    @Option(name: .customLong("vary"), help: ArgumentHelp(
+        "Vary a run option over SPEC (repeatable; the first varies slowest). NAME: any run option (eta-e, d, noise, "
+            + "feature-patches, seed, head, …), an entry alpha[ℓ], init-a[ℓ,j], init-b[j,r] (1-based), alpha-ratio "
+            + "(α_2/α_1, α_1 fixed) or eta-e-ratio (η_E/η). SPEC: a list 0.001,0.003,0.01 or a range lo:hi:lin|log:n.",
+        valueName: "NAME=SPEC"))
+    var vary: [String] = []
+    @OptionGroup(title: "Run options (the base of every cell)") var run: RunOptions
+    @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp(
+        "What to tabulate: outcome, t_learn (first learn time of v_2), peak_e21 (max |E_21|), final_loss, "
+            + "features_learned, or an event (learn_w1_v1, substitution, …).", valueName: "METRIC"))
+    var outcome: String = "outcome"
+    @Option(help: "Engine per cell: population (the exact flow) | sgd (mini-batch SGD as headflow train; options below).")
+    var engine: String = "population"
+    @OptionGroup(title: "SGD options (--engine sgd; as in headflow train)") var sgd: SGDSweepOptions
+    @Option(help: "Cells run in parallel (default: all cores).")
+    var jobs: Int = Parallel.coreCount
+    @Option(help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
+    var out: String?
+    @Option(help: ArgumentHelp("Run only the cells with index mod n = i (0 ≤ i < n); join the shards with headflow merge.", valueName: "i/n"))
+    var shard: String?
+    @Flag(help: "No progress bar on stderr.")
+    var quiet = false
+
+    /// The validated grid, engine, shard and metric; every error names its option.
+    func plan() throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
+        try require(jobs >= 1, ParameterError("jobs", must: "an integer ≥ 1", got: "\(jobs)"))
+        let kind = try EngineKind.parse(engine)
+        let base = try run.spec()
+        var axes: [SweepAxis] = []
+        for v in vary { axes.append(try SweepAxis(parsing: v)) }
+        let grid = try SweepGrid(base: base, axes: axes)
+        let engine: any SweepEngine
+        switch kind {
+        case .population:
+            if let given = sgd.firstGiven { throw ParameterError(given, must: "used with --engine sgd only", got: "--engine population") }
+            engine = PopulationEngine()
+        case .sgd:
+            engine = SGDEngine(training: try sgd.training())
+        }
+        try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
+        let shard = try shard.map { s throws(ParameterError) in try Shard(parsing: s) }
+        let empty = SweepResult(manifest: grid.manifest(engine: engine.settingsJSON), axes: grid.axes, cells: [])
+        return (grid, engine, shard, try empty.metric(outcome))
+    }
+
+    /// Runs the sweep (resuming from `--out`), with a progress bar on stderr.
+    func execute() throws -> (SweepResult, SweepMetric) {
+        let plan: (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric)
+        do { plan = try self.plan() } catch { throw error.validation }
+        let grid = plan.grid
+        let manifest = grid.manifest(engine: plan.engine.settingsJSON)
+        let mine = (plan.shard ?? .all).cells(of: grid.count)
+        var store: SweepStore? = nil
+        var done: [CellResult] = []
+        if let out {
+            do { store = try SweepStore.open(out, manifest: manifest) } catch {
+                throw ValidationError("--out must be a directory for this sweep (\(error))")
+            }
+            let wanted = Set(mine)
+            done = store!.finished().filter { wanted.contains($0.index) }
+        }
+        let finished = Set(done.map(\.index))
+        let todo = mine.filter { !finished.contains($0) }
+        let bar = ProgressBar(total: mine.count, already: done.count, enabled: !quiet)
+        let axes = grid.axes, sink = store
+        let runner = SweepRunner(grid: grid, engine: plan.engine, jobs: jobs)
+        let fresh: [CellResult]
+        do {
+            fresh = try runner.run(todo) { (cell: CellResult) throws(SweepFileError) in
+                try sink?.write(cell, axes: axes)
+                bar.tick()
+            }
+        } catch {
+            bar.finish()
+            printError("headflow: cannot write a finished cell: \(error)")
+            throw ExitCode.failure
+        }
+        bar.finish()
+        let result = SweepResult(manifest: manifest, axes: axes, cells: done + fresh, shard: plan.shard)
+        return (result, plan.metric)
+    }
+}
+
+/// The training options of `--engine sgd`, mapping onto `TrainSpec` (defaults: those of `headflow train`).
+struct SGDSweepOptions: ParsableArguments {
+    @Option(help: "Batch size N ≥ 2 (default 512).")
+    var batch: Int?
+    @Option(help: "Encoder step lr > 0 (default 1); head step lr·η_E/η; time t = lr·step.")
+    var lr: Double?
+    @Option(help: "SGD steps (default: round(t_end / lr)).")
+    var steps: Int?
+    @Option(help: "Data: online (fresh samples every step) | fixed (a data set of --samples samples).")
+    var data: String?
+    @Option(help: "Samples in the fixed data set (--data fixed).")
+    var samples: Int?
+    @Option(help: "Sampler: full (cost ∝ d) | projected (exact on [A; R], cost independent of d). Default full.")
+    var sampler: String?
+    @Option(name: .customLong("bn-epsilon"), help: "ε added to the batch variance in BN (choice: 0).")
+    var bnEpsilon: Double?
+    @Option(name: .customLong("data-seed"), help: "Seed of the batches (default: derived from each cell's --seed).")
+    var dataSeed: UInt64?
+
+    /// The first SGD option given (for the error when the engine is population).
+    var firstGiven: String? {
+        let given: [(String, Bool)] = [("batch", batch != nil), ("lr", lr != nil), ("steps", steps != nil), ("data", data != nil),
+                                       ("samples", samples != nil), ("sampler", sampler != nil), ("bn-epsilon", bnEpsilon != nil),
+                                       ("data-seed", dataSeed != nil)]
+        return given.first { $0.1 }?.0
+    }
+
+    /// The training options (the run part is each cell's).
+    func training() throws(ParameterError) -> TrainSpec {
+        var t = TrainSpec()
+        if let batch { t.batch = batch }
+        if let lr { t.lr = lr }
+        t.steps = steps
+        switch data ?? "online" {
+        case "online":
+            if let samples { throw ParameterError("samples", must: "used with --data fixed only", got: "\(samples)") }
+            t.data = .online
+        case "fixed":
+            guard let n = samples else { throw ParameterError("samples", must: "given with --data fixed (an integer ≥ --batch)", got: "nothing") }
+            t.data = .fixed(samples: n)
+        default:
+            throw ParameterError("data", must: "one of online, fixed", got: data ?? "")
+        }
+        if let name = sampler {
+            guard let s = SGDSampler(rawValue: name) else {
+                throw ParameterError("sampler", must: "one of " + SGDSampler.allCases.map(\.rawValue).joined(separator: ", "), got: name)
+            }
+            t.sampler = s
+        }
+        if let bnEpsilon { t.epsilon = bnEpsilon }
+        t.dataSeed = dataSeed
+        return t
+    }
+}
+
+/// `headflow sweep`: run a grid of cells and print the phase-transition table.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run the flow over a grid of parameters and print the phase-transition table (outcome or a metric per cell).",
+        discussion: """
+        Example (the README's table): headflow sweep --vary eta-e-ratio=1e-3:1:log:7 --vary alpha-ratio=0.2:0.9:lin:8 \
+        --init-a "0.1,0.05;0.05,0.05" --init-b "1,0;0,1" --head offdiag. Rows: the first non-seed --vary; columns: the second; further ones make one \
+        table each. A varied seed aggregates: each entry counts outcomes over the seeds (6D2C) or shows the metric's \
+        median. Cells run on --jobs threads, in a fixed order, so the output never depends on --jobs. With --out DIR \
+        each finished cell is written at once and a re-run skips it; --shard i/n runs every n-th cell (GNU parallel, \
+        a Slurm array: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) and headflow merge joins the shards. \
+        A cell whose integration fails is recorded as failed with the time reached (! in the table); the sweep \
+        still exits 0 and says how many failed on stderr.
+        """)
+
+    @OptionGroup var sweep: SweepOptions
+    @Option(help: "Output: table | csv | json | markdown (csv/json/markdown: one row per cell with every parameter).")
+    var format: String = "table"
+    @Flag(help: "Also fit log METRIC on log of the one varied parameter besides seed (GSL least squares).")
+    var fit = false
+
+    func run() throws {
+        let fmt: OutputFormat
+        do { fmt = try OutputFormat.parse(format, allowed: [.table, .csv, .json, .markdown]) } catch { throw error.validation }
+        let (result, metric) = try sweep.execute()
+        var fitted: SweepFit? = nil
+        if fit {
+            let candidates = result.axes.filter { !$0.parameter.isSeed }
+            guard candidates.count == 1 else {
+                throw ValidationError("--fit needs exactly one varied parameter besides seed (got \(candidates.count)); use headflow fit --x NAME")
+            }
+            do { fitted = try SweepFit(result, x: candidates[0].parameter.name, y: metric) } catch {
+                throw ValidationError(ParameterError("outcome", must: "a numeric metric with --fit", got: "\(metric)").description)
+            }
+        }
+        emit(SweepReport(result, metric: metric), fmt, fit: fitted)
+        reportFailures(result)
+    }
+}
+
+/// Prints a report in `fmt` (a fit, if any, after it; into the JSON as `fit`).
+func emit(_ report: SweepReport, _ fmt: OutputFormat, fit: SweepFit? = nil) {
+    switch fmt {
+    case .json:
+        var json = report.json
+        if let fit, case .object(let kv) = json { json = .object(kv + [("fit", fit.json)]) }
+        print(json.rendered(pretty: true))
+    case .csv:
+        print(report.csv, terminator: "")
+        if let fit { printError(fit.text) }
+    case .markdown:
+        print(report.markdown, terminator: "")
+        if let fit { print("\n```\n" + fit.text + "```") }
+    default:
+        print(report.terminal(), terminator: "")
+        if let fit { print("\n" + fit.text, terminator: "") }
+    }
+}
+
+/// One line on stderr when cells failed or are missing (the exit code stays 0).
+func reportFailures(_ result: SweepResult) {
+    let failed = result.failed.count, missing = result.missing.count
+    if failed > 0 { printError("headflow: \(failed) of \(result.expected.count) cells failed (integration); recorded with the time reached") }
+    if missing > 0 { printError("headflow: \(missing) of \(result.expected.count) cells not run") }
+}
+
+/// Cells done / total, rate and time left, on stderr: one updating line on a
+/// terminal, a line per tenth otherwise. Called serially by the runner.
+final class ProgressBar: @unchecked Sendable {
+    let total: Int, already: Int, enabled: Bool, tty: Bool
+    var done: Int
+    var lastTenth = -1
+    let clock = ContinuousClock()
+    let started: ContinuousClock.Instant
+
+    init(total: Int, already: Int, enabled: Bool) {
+        self.total = total; self.already = already; self.enabled = enabled && total > 0
+        done = already
+        tty = isatty(STDERR_FILENO) != 0
+        started = clock.now
+        if self.enabled && already > 0 { FileHandle.standardError.write(Data("sweep: \(already) of \(total) cells already finished (resuming)\n".utf8)) }
+    }
+
+    func tick() {
+        done += 1
+        guard enabled else { return }
+        let tenth = done * 10 / total
+        if !tty && tenth == lastTenth && done < total { return }
+        lastTenth = tenth
+        let e = clock.now - started
+        let secs = Double(e.components.seconds) + Double(e.components.attoseconds) * 1e-18
+        let rate = Double(done - already) / max(secs, 1e-9)
+        let left = rate > 0 ? Double(total - done) / rate : 0
+        let width = 24, filled = done * width / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let line = "sweep [\(bar)] \(done)/\(total) cells  \(NumberFormat.short(rate)) cells/s  \(Self.clockText(left)) left"
+        FileHandle.standardError.write(Data((tty ? "\r" + line : line + "\n").utf8))
+    }
+
+    func finish() {
+        if enabled && tty && done > already { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    static func clockText(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? "\(t / 3600)h\(String((t % 3600) / 60).leftPad2)m" : "\(t / 60):\(String(t % 60).leftPad2)"
+    }
+}
+
+extension String {
+    var leftPad2: String { count >= 2 ? self : "0" + self }
+}
+
+/// Throws `error` unless `condition`.
+func require(_ condition: Bool, _ error: ParameterError) throws(ParameterError) {
+    if !condition { throw error }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import HeadFlow
+
+/// `headflow train`: SGD on the mini-batch loss, reported like `run`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train by SGD on the mini-batch BN loss (stop-gradient, every head) and report it like `run`.",
+        discussion: """
+        Same data/model options as `run`; time is t = lr·step and the head step is lr·η_E/η. Samples record \
+        the SGD state (A = VᵀW, B = WᵀΠW, E) with the population ρ and loss at it; events are the first step \
+        time their condition holds. JSON keys: those of `run` plus norms. Progress goes to stderr (--quiet: none). \
+        A degenerate batch (zero BN variance) or a non-finite loss stops with an error naming the step (exit 1).
+        """)
+
+    @OptionGroup var options: TrainOptions
+    @Option(help: "Output: table | json | csv.")
+    var format: String = "table"
+
+    func run() throws {
+        let spec: TrainSpec, problem: TrainingProblem, fmt: OutputFormat
+        do {
+            fmt = try OutputFormat.parse(format, allowed: [.table, .json, .csv])
+            spec = try options.spec()
+            problem = try spec.problem()
+        } catch { throw error.validation }
+        let quiet = options.quiet
+        let every = spec.logEvery ?? max(1, problem.steps / 20)
+        let clock = ContinuousClock(), started = clock.now
+        let trajectory = spec.solver.solve(problem, every: spec.logEvery) { n, total, t, loss in
+            guard !quiet, n % every == 0 || n == total else { return }
+            let elapsed = clock.now - started
+            let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            printError("train: step \(n)/\(total)  t = \(NumberFormat.short(t))  batch loss \(NumberFormat.short(loss))  \(NumberFormat.short(secs)) s")
+        }
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        if case .failed(let failure) = trajectory.status {
+            printError("headflow: \(failure)")
+            throw ExitCode.failure
+        }
+        let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory, seconds: seconds)
+        switch fmt {
+        case .json: print(report.json.rendered(pretty: true))
+        case .csv: print(report.csv, terminator: "")
+        default: print(report.table(), terminator: "")
+        }
+    }
+}
