@@ -41,20 +41,7 @@ public struct RunReport {
     // MARK: - CSV
 
     /// One row per sample: `t, a_ℓj…, cos_ℓj…, B_jr…, E_jr…, rho_j…, loss` (1-based names).
-    public var csv: String {
-        let k = problem.model.featureCount, m = problem.neurons
-        var header = ["t"]
-        for name in ["a", "cos"] { for l in 1...k { for j in 1...m { header.append("\(name)_\(l)\(j)") } } }
-        for name in ["B", "E"] { for j in 1...m { for r in 1...m { header.append("\(name)_\(j)\(r)") } } }
-        for j in 1...m { header.append("rho_\(j)") }
-        header.append("loss")
-        var lines = [header.joined(separator: ",")]
-        for s in trajectory.samples {
-            let values = [s.time] + s.a.storage + s.cosines.storage + s.b.storage + s.e.storage + s.correlations + [s.loss]
-            lines.append(values.map { "\($0)" }.joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
+    public var csv: String { TrajectoryTable.csv(trajectory, features: problem.model.featureCount, neurons: problem.neurons, norms: false) }
 
     // MARK: - Table
 
@@ -79,6 +66,23 @@ public struct RunReport {
 /// about `rows` samples (`t`, `cos_ℓj`, off-diagonal `E_jr`, optionally `‖w_j‖`,
 /// loss), the events, and the off-diagonal head peaks.
 enum TrajectoryTable {
+    /// One CSV row per sample: `t, a_ℓj…, cos_ℓj…, B_jr…, E_jr…, rho_j…, loss` and, with `norms`, `norm_j…`.
+    static func csv(_ trajectory: Trajectory, features k: Int, neurons m: Int, norms: Bool) -> String {
+        var header = ["t"]
+        for name in ["a", "cos"] { for l in 1...k { for j in 1...m { header.append("\(name)_\(l)\(j)") } } }
+        for name in ["B", "E"] { for j in 1...m { for r in 1...m { header.append("\(name)_\(j)\(r)") } } }
+        for j in 1...m { header.append("rho_\(j)") }
+        header.append("loss")
+        if norms { for j in 1...m { header.append("norm_\(j)") } }
+        var lines = [header.joined(separator: ",")]
+        for s in trajectory.samples {
+            var values = [s.time] + s.a.storage + s.cosines.storage + s.b.storage + s.e.storage + s.correlations + [s.loss]
+            if norms { values += s.norms }
+            lines.append(values.map { "\($0)" }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     static func body(_ trajectory: Trajectory, features k: Int, neurons m: Int, rows: Int, norms: Bool) -> String {
         let fmt = NumberFormat.short
         var cols = ["t"]

@@ -67,21 +67,7 @@ public struct TrainReport {
     // MARK: - CSV
 
     /// One row per sample: the `run` columns plus `norm_j`.
-    public var csv: String {
-        let k = problem.model.featureCount, m = problem.neurons
-        var header = ["t"]
-        for name in ["a", "cos"] { for l in 1...k { for j in 1...m { header.append("\(name)_\(l)\(j)") } } }
-        for name in ["B", "E"] { for j in 1...m { for r in 1...m { header.append("\(name)_\(j)\(r)") } } }
-        for j in 1...m { header.append("rho_\(j)") }
-        header.append("loss")
-        for j in 1...m { header.append("norm_\(j)") }
-        var lines = [header.joined(separator: ",")]
-        for s in trajectory.samples {
-            let values = [s.time] + s.a.storage + s.cosines.storage + s.b.storage + s.e.storage + s.correlations + [s.loss] + s.norms
-            lines.append(values.map { "\($0)" }.joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
+    public var csv: String { TrajectoryTable.csv(trajectory, features: problem.model.featureCount, neurons: problem.neurons, norms: true) }
 
     // MARK: - Table
 
