@@ -93,10 +93,17 @@ extension RunOptions {
     /// The spec of `preset` (a `TrainPreset` name; its population part) merged with these options.
     func spec(preset name: String?) throws(ParameterError) -> RunSpec {
         guard let name else { return try spec() }
+        return try spec(over: TrainPreset.named(name).spec.run)
+    }
+}
+
+extension TrainPreset {
+    /// The preset called `name` (`--preset`), or a `ParameterError` naming the valid ones.
+    static func named(_ name: String) throws(ParameterError) -> TrainPreset {
         guard let p = TrainPreset(rawValue: name) else {
             throw ParameterError("preset", must: "one of " + TrainPreset.allCases.map(\.rawValue).joined(separator: ", "), got: name)
         }
-        return try spec(over: p.spec.run)
+        return p
     }
 }
 

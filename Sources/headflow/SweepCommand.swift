@@ -18,7 +18,7 @@ struct SweepOptions: ParsableArguments {
     var outcome: String = "outcome"
     @Option(help: "Engine per cell: population (the exact flow) | sgd (mini-batch SGD as headflow train; options below).")
     var engine: String = "population"
-    @OptionGroup(title: "SGD options (--engine sgd; as in headflow train)") var sgd: SGDSweepOptions
+    @OptionGroup(title: "SGD options (--engine sgd; as in headflow train)") var sgd: SGDOptions
     @Option(help: "Cells run in parallel (default: all cores).")
     var jobs: Int = Parallel.coreCount
     @Option(help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
@@ -85,61 +85,6 @@ struct SweepOptions: ParsableArguments {
         bar.finish()
         let result = SweepResult(manifest: manifest, axes: axes, cells: done + fresh, shard: plan.shard)
         return (result, plan.metric)
-    }
-}
-
-/// The training options of `--engine sgd`, mapping onto `TrainSpec` (defaults: those of `headflow train`).
-struct SGDSweepOptions: ParsableArguments {
-    @Option(help: "Batch size N ≥ 2 (default 512).")
-    var batch: Int?
-    @Option(help: "Encoder step lr > 0 (default 1); head step lr·η_E/η; time t = lr·step.")
-    var lr: Double?
-    @Option(help: "SGD steps (default: round(t_end / lr)).")
-    var steps: Int?
-    @Option(help: "Data: online (fresh samples every step) | fixed (a data set of --samples samples).")
-    var data: String?
-    @Option(help: "Samples in the fixed data set (--data fixed).")
-    var samples: Int?
-    @Option(help: "Sampler: full (cost ∝ d) | projected (exact on [A; R], cost independent of d). Default full.")
-    var sampler: String?
-    @Option(name: .customLong("bn-epsilon"), help: "ε added to the batch variance in BN (choice: 0).")
-    var bnEpsilon: Double?
-    @Option(name: .customLong("data-seed"), help: "Seed of the batches (default: derived from each cell's --seed).")
-    var dataSeed: UInt64?
-
-    /// The first SGD option given (for the error when the engine is population).
-    var firstGiven: String? {
-        let given: [(String, Bool)] = [("batch", batch != nil), ("lr", lr != nil), ("steps", steps != nil), ("data", data != nil),
-                                       ("samples", samples != nil), ("sampler", sampler != nil), ("bn-epsilon", bnEpsilon != nil),
-                                       ("data-seed", dataSeed != nil)]
-        return given.first { $0.1 }?.0
-    }
-
-    /// The training options (the run part is each cell's).
-    func training() throws(ParameterError) -> TrainSpec {
-        var t = TrainSpec()
-        if let batch { t.batch = batch }
-        if let lr { t.lr = lr }
-        t.steps = steps
-        switch data ?? "online" {
-        case "online":
-            if let samples { throw ParameterError("samples", must: "used with --data fixed only", got: "\(samples)") }
-            t.data = .online
-        case "fixed":
-            guard let n = samples else { throw ParameterError("samples", must: "given with --data fixed (an integer ≥ --batch)", got: "nothing") }
-            t.data = .fixed(samples: n)
-        default:
-            throw ParameterError("data", must: "one of online, fixed", got: data ?? "")
-        }
-        if let name = sampler {
-            guard let s = SGDSampler(rawValue: name) else {
-                throw ParameterError("sampler", must: "one of " + SGDSampler.allCases.map(\.rawValue).joined(separator: ", "), got: name)
-            }
-            t.sampler = s
-        }
-        if let bnEpsilon { t.epsilon = bnEpsilon }
-        t.dataSeed = dataSeed
-        return t
     }
 }
 
