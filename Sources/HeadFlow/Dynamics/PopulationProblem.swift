@@ -1,3 +1,5 @@
+import RealModule
+
 /// The population gradient flow as a *problem*: the mathematics only
 /// (MODEL.md §2–4). The integrator and its tolerances are chosen at `solve`.
 ///
@@ -88,7 +90,7 @@ public enum SampleTimes: Equatable, Sendable {
             let t0 = min(first ?? tEnd * 1e-4, tEnd)
             let ratio = n > 2 ? (tEnd / t0) : 1
             ts = [0] + (0..<(n - 1)).map { i in
-                n == 2 ? tEnd : t0 * pow(ratio, Double(i) / Double(n - 2))
+                n == 2 ? tEnd : t0 * Double.pow(ratio, Double(i) / Double(n - 2))
             }
             ts[ts.count - 1] = tEnd
         case .linear(let n):
@@ -102,6 +104,3 @@ public enum SampleTimes: Equatable, Sendable {
         return unique
     }
 }
-
-import RealModule
-private func pow(_ x: Double, _ y: Double) -> Double { Double.pow(x, y) }

@@ -75,16 +75,6 @@ public final class RandomSource {
         return dst
     }
 
-    /// An index drawn from the discrete law with weights `p` (need not be
-    /// normalised; every weight ≥ 0, not all 0), via `gsl_ran_discrete`.
-    public func discrete(_ p: [Double]) -> Int {
-        p.withUnsafeBufferPointer { buf in
-            guard let table = gsl_ran_discrete_preproc(p.count, buf.baseAddress) else { return 0 }
-            defer { gsl_ran_discrete_free(table) }
-            return Int(gsl_ran_discrete(rng, table))
-        }
-    }
-
     /// A reusable sampler for the discrete law with weights `p` (`gsl_ran_discrete_preproc`).
     public func discreteSampler(_ p: [Double]) -> DiscreteSampler { DiscreteSampler(weights: p) }
 

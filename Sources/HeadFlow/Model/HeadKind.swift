@@ -34,7 +34,4 @@ public enum HeadKind: String, CaseIterable, Sendable, Codable {
         let rng = source ?? RandomSource(seed: 1)
         return rng.gaussianMatrix(rows: m, cols: m, sigma: s)
     }
-
-    /// Whether any entry is trainable.
-    public var isTrainable: Bool { self != .none }
 }

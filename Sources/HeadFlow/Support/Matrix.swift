@@ -106,11 +106,4 @@ public struct Matrix: Equatable, Sendable {
 
     /// True when every entry is finite (no NaN, no ±Inf).
     public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
-
-    /// `M` with its columns permuted: column `j` of the result is column `perm[j]` of `M`.
-    public func permutingColumns(_ perm: [Int]) -> Matrix {
-        var p = Matrix(rows: rows, cols: cols)
-        for i in 0..<rows { for j in 0..<cols { p[i, j] = self[i, perm[j]] } }
-        return p
-    }
 }
