@@ -13,9 +13,9 @@ struct RunCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Named parameter set (sgd: the regime where SGD follows the flow, see `headflow train --preset sgd`); options left at their default take the preset's value.")
-    var preset: String?
-    @Option(help: "Output: table | json | csv.")
+    @Option(help: "Named parameter set (sgd: the regime where SGD follows the flow, see `headflow train --preset sgd`); options not given take the preset's value.")
+    var preset: TrainPreset?
+    @Option(help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
     func run() throws {
@@ -25,9 +25,9 @@ struct RunCommand: ParsableCommand {
             spec = try options.spec(preset: preset)
             problem = try spec.problem()
         } catch { throw error.validation }
-        let trajectory = PopulationSolver(settings: spec.settings).solve(problem)
+        let trajectory = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling)
         if case .failed(let failure) = trajectory.status {
-            printError("headflow: \(failure)")
+            printError("headflow: \(failure.withHint)")
             throw ExitCode.failure
         }
         let report = RunReport(spec: spec, problem: problem, trajectory: trajectory)

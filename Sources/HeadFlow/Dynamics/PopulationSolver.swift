@@ -1,6 +1,6 @@
-/// Solves a `PopulationProblem` with GSL `odeiv2` (adaptive, error-controlled),
-/// recording the trajectory at the problem's sample times and watching events
-/// at every accepted step.
+/// Solves a `PopulationProblem` with GSL `odeiv2` (adaptive, error-controlled):
+/// the *solver* of the problem / solver / solution split. `solve` takes the
+/// recording times and the events; the integrator settings are the solver's.
 public struct PopulationSolver: Sendable {
     /// Stepper, tolerances and limits.
     public var settings: IntegratorSettings
@@ -13,39 +13,37 @@ public struct PopulationSolver: Sendable {
         self.eventTolerance = eventTolerance
     }
 
-    /// Integrates `problem` from 0 to `t_end`. Never throws: a numerical failure
-    /// is returned as `status = .failed(…)` with the samples recorded before it.
-    /// Call `problem.validate()` first for input you did not build.
-    public func solve(_ problem: PopulationProblem) -> Trajectory {
-        let k = problem.model.featureCount, m = problem.neurons
-        let objective = PopulationObjective(model: problem.model, neurons: m)
-        let mask = problem.head.trainableMask(neurons: m).storage
-        let eta = problem.eta, etaE = problem.etaE
-        let field: VectorField = { _, y, dy in
-            mask.withUnsafeBufferPointer { objective.velocity(y, into: dy, eta: eta, etaE: etaE, mask: $0) }
-        }
-        let dimension = ReducedState.flatCount(features: k, neurons: m)
-        var integrator = ODEIntegrator(dimension: dimension, settings: settings, field: field)
+    /// Integrates `problem` from 0 to `t_end`, recording a sample at each time
+    /// of `saveat` (the integrator stops exactly there) and watching `events`
+    /// at every accepted step. With `keep: .endpoints` only the first and last
+    /// samples are kept (the step sequence, events and peaks are unchanged).
+    /// Never throws: a numerical failure is returned as `status = .failed(…)`
+    /// with the samples recorded before it. Call `problem.validate()` first for
+    /// input you did not build.
+    public func solve(_ problem: PopulationProblem, saveat: SampleTimes = .logarithmic(points: 400),
+                      events: EventSet = .standard, keep: SampleKeeping = .all) -> Trajectory {
+        let evaluator = problem.field.makeEvaluator(neurons: problem.neurons)
+        let layout = evaluator.layout
+        let field: VectorField = { _, y, dy in evaluator.velocity(y, into: dy) }
+        var integrator = ODEIntegrator(dimension: layout.count, settings: settings, field: field)
         var switchedSteps = 0, switchedEvaluations = 0
-        var monitor = EventMonitor(features: k, neurons: m)
+        var monitor = EventMonitor(layout: layout, events: events)
         var samples: [TrajectorySample] = []
-        let times = problem.sampling.times(tEnd: problem.tEnd)
-        var y = problem.start.flat
+        let times = saveat.times(tEnd: problem.tEnd)
+        var y = problem.field.initialState(problem.start)
         var t = 0.0
         var status = SolveStatus.success
 
-        func record(_ t: Double, _ y: [Double]) {
-            let state = ReducedState(flat: y, features: k, neurons: m)
-            let ev = objective.evaluate(online: state)
-            samples.append(TrajectorySample(time: t, state: state, correlations: ev.correlations, loss: ev.loss))
+        func record(_ t: Double, _ y: [Double], last: Bool) {
+            guard keep == .all || samples.isEmpty || last else { return }
+            samples.append(evaluator.sample(time: t, y))
         }
 
         do throws(IntegrationFailure) {
-            let initial = objective.evaluate(online: problem.start)
-            guard initial.loss.isFinite, y.allSatisfy(\.isFinite) else { throw .nonFinite(time: 0) }
+            guard evaluator.loss(y).isFinite, y.allSatisfy(\.isFinite) else { throw .nonFinite(time: 0) }
             try monitor.start(y, time: 0)
-            record(0, y)
-            for target in times.dropFirst() {
+            record(0, y, last: times.count == 1)
+            for (n, target) in times.enumerated().dropFirst() {
                 while t < target {
                     if settings.stepper == .auto, switchedSteps == 0, integrator.steps >= settings.stiffAfter {
                         // A stiff tail: continue from the current state with BDF.
@@ -53,7 +51,7 @@ public struct PopulationSolver: Sendable {
                         var next = settings.with(stepper: .msbdf)
                         next.maxSteps = max(1, settings.maxSteps - switchedSteps)
                         next.initialStep = integrator.stepSize
-                        integrator = ODEIntegrator(dimension: dimension, settings: next, field: field)
+                        integrator = ODEIntegrator(dimension: layout.count, settings: next, field: field)
                     }
                     let (t0, y0) = (t, y)
                     try integrator.step(t: &t, to: target, y: &y)
@@ -61,7 +59,7 @@ public struct PopulationSolver: Sendable {
                         tau == t ? y : try integrator.advance(from: t0, y0, to: tau)
                     }
                 }
-                record(t, y)
+                record(t, y, last: n == times.count - 1)
             }
         } catch {
             status = .failed(error)
@@ -71,9 +69,10 @@ public struct PopulationSolver: Sendable {
     }
 }
 
-extension PopulationProblem {
-    /// Solves with GSL `odeiv2` under `settings` (see `PopulationSolver`).
-    public func solve(with settings: IntegratorSettings = IntegratorSettings()) -> Trajectory {
-        PopulationSolver(settings: settings).solve(self)
-    }
+/// Which recorded samples a solve keeps.
+public enum SampleKeeping: Sendable {
+    /// Every sample at the recording times.
+    case all
+    /// Only the first and the last (the integrator still stops at every recording time).
+    case endpoints
 }
