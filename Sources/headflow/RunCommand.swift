@@ -8,7 +8,8 @@ struct RunCommand: ParsableCommand {
         abstract: "Integrate the population gradient flow (GSL odeiv2) and report trajectory, events and head peaks.",
         discussion: """
         Events: learn_w{j}_v{ℓ} (first |cos_ℓj| ≥ 0.9), substitution (first |E_ji|·|a_1i|³ > 10·|a_1j|³ after \
-        neuron i learned v_1), peak_offdiag (max |E_jr| and when). JSON keys: parameters, trajectory, events, \
+        neuron i learned v_1), peak_offdiag (max |E_jr| and when). The trajectory holds the --points recorded times plus the state at \
+        each located event and each head peak. JSON keys: parameters, trajectory, events, \
         peak_offdiag, final, solver.
         """)
 
@@ -25,7 +26,7 @@ struct RunCommand: ParsableCommand {
             spec = try options.spec(preset: preset)
             problem = try spec.problem()
         } catch { throw error.validation }
-        let trajectory = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling)
+        let trajectory = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling, saveEvents: true)
         if case .failed(let failure) = trajectory.status {
             printError("headflow: \(failure.withHint)")
             throw ExitCode.failure

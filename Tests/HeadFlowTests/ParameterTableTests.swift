@@ -110,3 +110,28 @@ struct EventSetTests {
         #expect(ends.peaks == full.peaks)
     }
 }
+
+/// With `saveEvents` the trajectory shows what the events table says.
+@Suite("event and peak states recorded as samples")
+struct EventSamplesTests {
+    // Every located event time and every head peak time is a sample; at the peak time the sample's
+    // |E_21| is the peak value; the other samples are those of a plain solve.
+    @Test("saveEvents records each event time and each peak, and nothing else changes")
+    func eventsAreSamples() throws {
+        let spec = canonicalSpec(head: .offdiag)
+        let problem = try spec.problem()
+        let plain = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling)
+        let t = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling, saveEvents: true)
+        try #require(t.status == .success)
+        let times = Set(t.samples.map(\.time))
+        for e in t.events { if let at = e.time { #expect(times.contains(at), "\(e.name) at \(at)") } }
+        let peak = try #require(t.peaks[1][0])
+        let atPeak = try #require(t.samples.first { $0.time == peak.time })
+        #expect(abs(abs(atPeak.e[1, 0]) - peak.value) < 1e-15)
+        #expect(zip(t.samples, t.samples.dropFirst()).allSatisfy { $0.time < $1.time })
+        let plainTimes = Set(plain.samples.map(\.time))
+        #expect(plainTimes.isSubset(of: times))
+        #expect(t.events == plain.events && t.peaks == plain.peaks)
+        #expect(t.final.state == plain.final.state)
+    }
+}

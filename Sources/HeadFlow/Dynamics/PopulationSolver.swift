@@ -17,11 +17,15 @@ public struct PopulationSolver: Sendable {
     /// of `saveat` (the integrator stops exactly there) and watching `events`
     /// at every accepted step. With `keep: .endpoints` only the first and last
     /// samples are kept (the step sequence, events and peaks are unchanged).
+    /// With `saveEvents`, the state at each located event time and at the time
+    /// of each off-diagonal head peak is recorded as a sample too (in time
+    /// order), so the trajectory shows what the events say; the step sequence
+    /// is unchanged (event states come from re-integration inside the step).
     /// Never throws: a numerical failure is returned as `status = .failed(…)`
     /// with the samples recorded before it. Call `problem.validate()` first for
     /// input you did not build.
     public func solve(_ problem: PopulationProblem, saveat: SampleTimes = .logarithmic(points: 400),
-                      events: EventSet = .standard, keep: SampleKeeping = .all) -> Trajectory {
+                      events: EventSet = .standard, keep: SampleKeeping = .all, saveEvents: Bool = false) -> Trajectory {
         let evaluator = problem.field.makeEvaluator(neurons: problem.neurons)
         let layout = evaluator.layout
         let field: VectorField = { _, y, dy in evaluator.velocity(y, into: dy) }
@@ -33,6 +37,8 @@ public struct PopulationSolver: Sendable {
         var y = problem.field.initialState(problem.start)
         var t = 0.0
         var status = SolveStatus.success
+        var eventStates: [(Double, [Double])] = []
+        var peakStates: [[Double]?] = Array(repeating: nil, count: layout.neurons * layout.neurons)
 
         func record(_ t: Double, _ y: [Double], last: Bool) {
             guard keep == .all || samples.isEmpty || last else { return }
@@ -55,8 +61,19 @@ public struct PopulationSolver: Sendable {
                     }
                     let (t0, y0) = (t, y)
                     try integrator.step(t: &t, to: target, y: &y)
+                    let before = saveEvents ? monitor.records.map(\.time) : []
+                    let peaksBefore = saveEvents ? monitor.peaks : []
                     try monitor.step(from: t0, y0, to: t, y, tolerance: eventTolerance) { tau throws(IntegrationFailure) in
                         tau == t ? y : try integrator.advance(from: t0, y0, to: tau)
+                    }
+                    if saveEvents {
+                        for (old, new) in zip(before, monitor.records.map(\.time)) where old == nil {
+                            guard let tau = new else { continue }
+                            eventStates.append((tau, tau == t ? y : try integrator.advance(from: t0, y0, to: tau)))
+                        }
+                        for (i, (p0, p1)) in zip(peaksBefore.joined(), monitor.peaks.joined()).enumerated() where p0 != p1 {
+                            if p1?.time == t { peakStates[i] = y }
+                        }
                     }
                 }
                 record(t, y, last: n == times.count - 1)
@@ -64,8 +81,26 @@ public struct PopulationSolver: Sendable {
         } catch {
             status = .failed(error)
         }
+        if saveEvents {
+            let m = layout.neurons
+            for (i, state) in peakStates.enumerated() {
+                if let state, let p = monitor.peaks[i / m][i % m] { eventStates.append((p.time, state)) }
+            }
+            samples = Self.merged(samples, eventStates.map { evaluator.sample(time: $0.0, $0.1) })
+        }
         return Trajectory(samples: samples, events: monitor.records, peaks: monitor.peaks, status: status,
                           steps: switchedSteps + integrator.steps, evaluations: switchedEvaluations + integrator.evaluations)
+    }
+}
+
+extension PopulationSolver {
+    /// `samples` with `extra` inserted in time order; an extra sample at a time already recorded is dropped.
+    static func merged(_ samples: [TrajectorySample], _ extra: [TrajectorySample]) -> [TrajectorySample] {
+        var out = samples
+        let times = Set(samples.map(\.time))
+        var seen = Set<Double>()
+        for e in extra where !times.contains(e.time) && seen.insert(e.time).inserted { out.append(e) }
+        return out.sorted { $0.time < $1.time }
     }
 }
 
