@@ -155,22 +155,25 @@ struct MomentsAgreementTests {
             let rng = RandomSource(seed: 1000 + seed)
             let eta = 0.5 + rng.uniform(), etaE = 0.01 + 0.3 * rng.uniform()
             let mask = (0..<(m * m)).map { _ in rng.coin() ? 1.0 : 0.0 }
-            let y = c.online.flat
+            // A layout with two extra values after E (as a variant adds): velocity writes [A, R, E] only.
+            let layout = StateLayout(features: k, neurons: m, extra: 2)
+            let y = c.online.flat + [0.3, -0.2]
             var dy = [Double](repeating: .nan, count: y.count)
             let ok = y.withUnsafeBufferPointer { py in
                 mask.withUnsafeBufferPointer { pm in
-                    dy.withUnsafeMutableBufferPointer { hot.velocity(py, into: $0, eta: eta, etaE: etaE, mask: pm) }
+                    dy.withUnsafeMutableBufferPointer { hot.velocity(py, into: $0, eta: eta, etaE: etaE, mask: pm, layout: layout) }
                 }
             }
             #expect(ok)
+            #expect(dy[y.count - 2].isNaN && dy[y.count - 1].isNaN, "the extra values are not the objective's")
             // The flow's target is the online state itself, held fixed for the derivative.
-            let grad = fivePointGradient(y) { z in
+            let grad = fivePointGradient(c.online.flat) { z in
                 let s = ReducedState(flat: z, features: k, neurons: m)
                 return c.readable(s, target: c.online).loss(head: s.e)
             }
             let scale = max(1, grad.map(abs).max()!)
             let headStart = k * m + m * m
-            for i in 0..<y.count {
+            for i in 0..<grad.count {
                 let expected = i < headStart ? -eta * grad[i] : -etaE * mask[i - headStart] * grad[i]
                 #expect(abs(dy[i] - expected) <= 1e-8 * scale, "seed \(seed), coordinate \(i): \(dy[i]) vs \(expected)")
             }
