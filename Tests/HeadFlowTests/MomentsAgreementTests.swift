@@ -158,6 +158,7 @@ struct MomentsAgreementTests {
             // A layout with two extra values after E (as a variant adds): velocity writes [A, R, E] only.
             let layout = StateLayout(features: k, neurons: m, extra: 2)
             let y = c.online.flat + [0.3, -0.2]
+            #expect(layout.count == y.count && layout.extraOffset == y.count - 2)
             var dy = [Double](repeating: .nan, count: y.count)
             let ok = y.withUnsafeBufferPointer { py in
                 mask.withUnsafeBufferPointer { pm in
