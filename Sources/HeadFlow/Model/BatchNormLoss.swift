@@ -46,52 +46,94 @@ public struct BatchNormLoss: Sendable {
         precondition(n >= 1, "BatchNormLoss: empty batch")
         guard f1.isFinite else { throw .nonFinite(quantity: "online output f(X⁽¹⁾)") }
         guard f2.isFinite else { throw .nonFinite(quantity: "target output f(X⁽²⁾)") }
-        let fOnline = LinearAlgebra.gemm(f1, e, transB: true)   // F = f⁽¹⁾ Eᵀ
-        let (fHat, fScale) = try normalize(fOnline, branch: .online)
-        let (gHat, _) = try normalize(f2, branch: .target)
+        // F = f⁽¹⁾ Eᵀ, then both branches normalized in place.
+        var fHat = [Double](repeating: 0, count: n * m), gHat = f2.storage
+        f1.storage.withUnsafeBufferPointer { x in
+            e.storage.withUnsafeBufferPointer { ep in
+                fHat.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<n {
+                        for j in 0..<m {
+                            var acc = 0.0
+                            for r in 0..<m { acc += ep[j * m + r] * x[i * m + r] }
+                            out[i * m + j] = acc
+                        }
+                    }
+                }
+            }
+        }
+        let fScale = try fHat.withUnsafeMutableBufferPointer { b throws(DegenerateBatch) in try normalize(b, n: n, m: m, branch: .online) }
+        _ = try gHat.withUnsafeMutableBufferPointer { b throws(DegenerateBatch) in try normalize(b, n: n, m: m, branch: .target) }
         let invN = 1 / Double(n)
         var loss = 0.0
-        var rho = [Double](repeating: 0, count: m)
-        var d = Matrix(rows: n, cols: m)
-        for i in 0..<n {
-            for j in 0..<m {
-                let x = fHat.storage[i * m + j], y = gHat.storage[i * m + j]
-                loss += (x - y) * (x - y)
-                rho[j] += x * y
-                d.storage[i * m + j] = 2 * invN * (x - y)
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 4 * m)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0, count: 4 * m)
+        let rhoSum = sums, dMean = sums + m, dProj = sums + 2 * m, scale = sums + 3 * m
+        for j in 0..<m { scale[j] = fScale[j] }
+        var dF = [Double](repeating: 0, count: n * m)
+        fHat.withUnsafeBufferPointer { fh in
+            gHat.withUnsafeBufferPointer { gh in
+                dF.withUnsafeMutableBufferPointer { d in
+                    // D = (2/N)(F̂ − Ĝ), the loss, ρ̂, and the BN backward sums per coordinate j.
+                    for i in 0..<n {
+                        for j in 0..<m {
+                            let x = fh[i * m + j], y = gh[i * m + j], dij = 2 * invN * (x - y)
+                            loss += (x - y) * (x - y)
+                            rhoSum[j] += x * y
+                            d[i * m + j] = dij
+                            dMean[j] += dij
+                            dProj[j] += dij * x
+                        }
+                    }
+                    for j in 0..<m { dMean[j] *= invN; dProj[j] *= invN }
+                    for i in 0..<n {
+                        for j in 0..<m {
+                            let k = i * m + j
+                            d[k] = (d[k] - dMean[j] - fh[k] * dProj[j]) / scale[j]
+                        }
+                    }
+                }
             }
         }
         loss *= invN
-        for j in 0..<m { rho[j] *= invN }
+        let rho = (0..<m).map { rhoSum[$0] * invN }
         guard loss.isFinite else { throw .nonFinite(quantity: "loss") }
-        // BN backward, per coordinate j.
-        var dMean = [Double](repeating: 0, count: m), dProj = [Double](repeating: 0, count: m)
-        for i in 0..<n {
-            for j in 0..<m {
-                dMean[j] += d.storage[i * m + j]
-                dProj[j] += d.storage[i * m + j] * fHat.storage[i * m + j]
+        // ∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾ and ∂L/∂f⁽¹⁾ = (∂L/∂F) E.
+        var gradE = Matrix(rows: m, cols: m), df1 = Matrix(rows: n, cols: m)
+        dF.withUnsafeBufferPointer { d in
+            f1.storage.withUnsafeBufferPointer { x in
+                e.storage.withUnsafeBufferPointer { ep in
+                    gradE.storage.withUnsafeMutableBufferPointer { ge in
+                        df1.storage.withUnsafeMutableBufferPointer { out in
+                            for i in 0..<n {
+                                for j in 0..<m {
+                                    let dij = d[i * m + j]
+                                    for r in 0..<m {
+                                        ge[j * m + r] += dij * x[i * m + r]
+                                        out[i * m + r] += dij * ep[j * m + r]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
-        var dF = Matrix(rows: n, cols: m)
-        for i in 0..<n {
-            for j in 0..<m {
-                let k = i * m + j
-                dF.storage[k] = (d.storage[k] - invN * dMean[j] - fHat.storage[k] * invN * dProj[j]) / fScale[j]
-            }
-        }
-        let gradE = LinearAlgebra.gemm(dF, f1, transA: true)   // (∂L/∂F)ᵀ f⁽¹⁾
-        let df1 = LinearAlgebra.gemm(dF, e)                     // (∂L/∂F) E
         guard gradE.isFinite, df1.isFinite else { throw .nonFinite(quantity: "gradient") }
         return BatchNormLossEvaluation(loss: loss, correlations: rho, onlineGradient: df1, gradE: gradE)
     }
 
-    /// `(x − μ)/sqrt(v + ε)` per column, and the scales `sqrt(v_j + ε)`.
-    private func normalize(_ x: Matrix, branch: BatchBranch) throws(DegenerateBatch) -> (Matrix, [Double]) {
-        let n = x.rows, m = x.cols
-        var mean = [Double](repeating: 0, count: m), variance = [Double](repeating: 0, count: m)
-        for i in 0..<n { for j in 0..<m { mean[j] += x.storage[i * m + j] } }
+    /// `x ← (x − μ)/sqrt(v + ε)` per column of the `n × m` buffer; returns the scales `sqrt(v_j + ε)`.
+    private func normalize(_ buffer: UnsafeMutableBufferPointer<Double>, n: Int, m: Int,
+                           branch: BatchBranch) throws(DegenerateBatch) -> [Double] {
+        let x = buffer.baseAddress!
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0, count: 2 * m)
+        let mean = sums, variance = sums + m
+        for i in 0..<n { for j in 0..<m { mean[j] += x[i * m + j] } }
         for j in 0..<m { mean[j] /= Double(n) }
-        for i in 0..<n { for j in 0..<m { let c = x.storage[i * m + j] - mean[j]; variance[j] += c * c } }
+        for i in 0..<n { for j in 0..<m { let c = x[i * m + j] - mean[j]; variance[j] += c * c } }
         var scale = [Double](repeating: 0, count: m)
         for j in 0..<m {
             variance[j] /= Double(n)
@@ -100,9 +142,9 @@ public struct BatchNormLoss: Sendable {
             scale[j] = v.squareRoot()
             guard scale[j].isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
         }
-        var out = Matrix(rows: n, cols: m)
-        for i in 0..<n { for j in 0..<m { out.storage[i * m + j] = (x.storage[i * m + j] - mean[j]) / scale[j] } }
-        return (out, scale)
+        for j in 0..<m { variance[j] = scale[j] }
+        for i in 0..<n { for j in 0..<m { x[i * m + j] = (x[i * m + j] - mean[j]) / variance[j] } }
+        return scale
     }
 }
 

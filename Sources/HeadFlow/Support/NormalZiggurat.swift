@@ -4,7 +4,8 @@ import RealModule
 /// 128 layers, in the layout GSL's `gsl_ran_gaussian_ziggurat` uses: one 32-bit
 /// word gives the layer (7 bits), the sign (1 bit) and a 24-bit abscissa; a draw
 /// inside the layer's inner rectangle (≈ 98.8 %) is accepted at once, otherwise
-/// the wedge or (base layer) the tail `x > r` is sampled exactly.
+/// the wedge or (base layer) the tail `x > r` is sampled exactly
+/// (`PhiloxStream.standardNormal()` draws; `outside` handles the rest).
 ///
 /// The tables are computed here from `r = 3.442619855899` and the common layer
 /// area `v = 9.91256303526217·10⁻³` (Marsaglia & Tsang's constants for 128 layers):
@@ -38,22 +39,9 @@ final class NormalZiggurat: @unchecked Sendable {
         for i in 0...n { f[i] = density(x[i]) }
     }
 
-    /// One `N(0, 1)` draw from `stream`.
-    @inline(__always)
-    func draw(_ stream: inout PhiloxStream) -> Double {
-        while true {
-            let word = stream.next32()
-            let i = Int(word & 0x7F), j = word >> 8
-            let negative = word & 0x80 != 0
-            let x = Double(j) * w[i]
-            if j < k[i] { return negative ? -x : x }
-            if let y = slowPath(layer: i, x: x, &stream) { return negative ? -y : y }
-        }
-    }
-
     /// Outside the inner rectangle: the tail (`i = 0`) or the wedge test; nil = reject.
     @inline(never)
-    private func slowPath(layer i: Int, x: Double, _ stream: inout PhiloxStream) -> Double? {
+    func outside(layer i: Int, x: Double, _ stream: inout PhiloxStream) -> Double? {
         if i == 0 {
             // Marsaglia's tail: x = r + e₁/r, accepted when 2e₂ > (e₁/r)².
             while true {

@@ -33,7 +33,7 @@ public enum Philox4x32 {
     /// Eight consecutive blocks at once (counters `c₀ … c₀ + 7`, the other words
     /// equal), written as 32 words in block order; the same bits as eight calls
     /// of `block(counter:key:)`, in SIMD lanes.
-    @inline(__always)
+    @inline(never)
     static func eightBlocks(counter: SIMD4<UInt32>, key: SIMD2<UInt32>, into out: UnsafeMutablePointer<UInt32>) {
         var c0 = SIMD8<UInt32>(repeating: counter.x) &+ SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
         var c1 = SIMD8<UInt32>(repeating: counter.y), c2 = SIMD8<UInt32>(repeating: counter.z)
@@ -64,6 +64,8 @@ struct PhiloxStream: RandomStream {
     private var counter: SIMD4<UInt32>
     private let buffer: PhiloxBuffer
     private var used: Int
+    /// The ziggurat's tables (`NormalZiggurat.shared`), held here so a draw reads them directly.
+    private let zigW: UnsafeMutablePointer<Double>, zigK: UnsafeMutablePointer<UInt32>
 
     /// The stream `stream` of step `step` under `seed`; `buffer` is scratch owned by one thread at a time.
     init(seed: UInt64, stream: UInt32, step: UInt64, buffer: PhiloxBuffer) {
@@ -71,6 +73,8 @@ struct PhiloxStream: RandomStream {
         counter = SIMD4(0, stream, UInt32(truncatingIfNeeded: step), UInt32(truncatingIfNeeded: step >> 32))
         self.buffer = buffer
         used = PhiloxBuffer.words
+        let zig = NormalZiggurat.shared
+        zigW = zig.w; zigK = zig.k
     }
 
     /// The next 32 random bits.
@@ -89,10 +93,52 @@ struct PhiloxStream: RandomStream {
     @inline(__always)
     mutating func uniform() -> Double { (Double(next32()) + 0.5) * 0x1p-32 }
 
+    /// `count` draws of `N(0, 1)` into `out`: the same values as `count` calls of
+    /// `standardNormal()`, reading the word buffer in a tight loop.
+    mutating func fillStandardNormal(_ out: UnsafeMutablePointer<Double>, count: Int) {
+        var produced = 0
+        while produced < count {
+            if used == PhiloxBuffer.words {
+                Philox4x32.eightBlocks(counter: counter, key: key, into: buffer.words)
+                counter.x &+= 8
+                used = 0
+            }
+            let words = buffer.words
+            var position = used
+            while position < PhiloxBuffer.words && produced < count {
+                let word = words[position]
+                position += 1
+                let i = Int(word & 0x7F), j = word >> 8
+                let x = Double(j) * zigW[i]
+                if j < zigK[i] {
+                    out[produced] = word & 0x80 != 0 ? -x : x
+                    produced += 1
+                } else {
+                    used = position
+                    if let y = NormalZiggurat.shared.outside(layer: i, x: x, &self) {
+                        out[produced] = word & 0x80 != 0 ? -y : y
+                        produced += 1
+                    }
+                    position = used
+                    if position == PhiloxBuffer.words { break }
+                }
+            }
+            used = position
+        }
+    }
+
     /// `N(0, 1)` by the ziggurat (`NormalZiggurat`), one word per draw but for
     /// the ≈ 1.2 % of draws that fall outside the rectangles.
     @inline(__always)
-    mutating func standardNormal() -> Double { NormalZiggurat.shared.draw(&self) }
+    mutating func standardNormal() -> Double {
+        while true {
+            let word = next32()
+            let i = Int(word & 0x7F), j = word >> 8
+            let x = Double(j) * zigW[i]
+            if j < zigK[i] { return word & 0x80 != 0 ? -x : x }
+            if let y = NormalZiggurat.shared.outside(layer: i, x: x, &self) { return word & 0x80 != 0 ? -y : y }
+        }
+    }
 }
 
 /// Scratch for 32 Philox words (eight blocks); reused across steps by one chunk.

@@ -10,6 +10,8 @@ protocol RandomStream {
     mutating func standardNormal() -> Double
     /// Chi-squared with `ν > 0` degrees of freedom.
     mutating func chiSquared(_ nu: Double) -> Double
+    /// `count` draws of `N(0, 1)` into `out`, as `count` calls of `standardNormal()`.
+    mutating func fillStandardNormal(_ out: UnsafeMutablePointer<Double>, count: Int)
 }
 
 extension RandomStream {
@@ -30,6 +32,11 @@ extension RandomStream {
             if u < 1 - 0.0331 * z * z * z * z { return d * v }
             if Double.log(u) < 0.5 * z * z + d * (1 - v + Double.log(v)) { return d * v }
         }
+    }
+
+    /// `count` calls of `standardNormal()` into `out`.
+    mutating func fillStandardNormal(_ out: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { out[i] = standardNormal() }
     }
 
     /// Uniform integer in `0..<n`, `n ≥ 1` (`⌊nU⌋`).

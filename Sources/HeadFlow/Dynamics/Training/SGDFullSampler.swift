@@ -111,7 +111,8 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
             for p in 0..<perSample {
                 let xiRow: UnsafePointer<Double>
                 if dataset == nil {
-                    for q in 0..<width { patch[q] = sigma * rng.standardNormal() }
+                    rng.fillStandardNormal(patch, count: width)
+                    for q in 0..<width { patch[q] *= sigma }
                     xiRow = UnsafePointer(patch)
                 } else {
                     xiRow = UnsafePointer(xi + (i * perSample + p) * width)

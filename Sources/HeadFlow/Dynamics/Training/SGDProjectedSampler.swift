@@ -53,7 +53,7 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         a = problem.start.a; r = problem.start.r; e = problem.start.e
         stats = .allocate(capacity: 2 * problem.batch * m * m)
         shared = .allocate(capacity: (k + m) * m)
-        scratch = .allocate(capacity: layout.chunks.count * 2 * m)
+        scratch = .allocate(capacity: layout.chunks.count * max(2 * m, layout.noisePerSample * m))
     }
 
     deinit { stats.deallocate(); shared.deallocate(); scratch.deallocate() }
@@ -70,14 +70,19 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         do { ev = try loss.evaluate(online: f1, target: f2, head: e) } catch { throw .degenerate(error) }
         let gradA = layout.featureGradient(online: ev.onlineGradient, a: shared)
         // S = 3 Σ_i df_ir M_i and GᵀG = 9 Σ_i df_ir df_is K_i, over samples in order.
-        var s = Matrix(rows: m, cols: m), gg = Matrix(rows: m, cols: m)
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * mm)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0, count: 2 * mm)
         ev.onlineGradient.storage.withUnsafeBufferPointer { df in
             for i in 0..<n {
                 let mi = stats + 2 * i * mm, ki = mi + mm, d = df.baseAddress! + i * m
-                for q in 0..<m { for c in 0..<m { s.storage[q * m + c] += 3 * d[c] * mi[q * m + c] } }
-                for q in 0..<m { for c in 0..<m { gg.storage[q * m + c] += 9 * d[q] * d[c] * ki[q * m + c] } }
+                for q in 0..<m { for c in 0..<m { sums[q * m + c] += 3 * d[c] * mi[q * m + c] } }
+                for q in 0..<m { for c in 0..<m { sums[mm + q * m + c] += 9 * d[q] * d[c] * ki[q * m + c] } }
             }
         }
+        let s = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums, count: mm)))
+        var gg = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums + mm, count: mm)))
+        for i in 0..<m { for j in 0..<i { let x = 0.5 * (gg[i, j] + gg[j, i]); gg[i, j] = x; gg[j, i] = x } }
         guard let c = LinearAlgebra.gramFactor(gg) else { throw .factorization("Σ_p g_p g_pᵀ") }
         // T = [R − lr σ S; −lr σ L C], R' from its thin QR.
         let rate = lr * sigma
@@ -98,9 +103,10 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     /// Chunk `c`: draws its samples and, per sample, `f⁽¹⁾`, `f⁽²⁾`, `M_i`, `K_i`
     /// from `h = σ_ξ Rᵀ z`, `z ~ N(0, I_m)` per noise patch.
     func work<S: RandomStream>(chunk c: Int, stream rng: inout S) {
+        if m == 2 { workTwoNeurons(chunk: c, stream: &rng); return }
         let mm = m * m, u = layout.noisePerSample
         let aPtr = UnsafePointer(shared), rPtr = UnsafePointer(shared + k * m)
-        let z = scratch + 2 * m * c, h = z + m
+        let z = scratch + c * max(2 * m, u * m), h = z + m
         for i in layout.chunks[c] {
             layout.drawSample(i, &rng, a: aPtr)
             let f1 = layout.f1 + i * m, f2 = layout.f2 + i * m
@@ -124,6 +130,41 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
                     for j in 0..<m { let x = h[j]; f2[j] += x * x * x }
                 }
             }
+        }
+    }
+
+    /// `work` for `m = 2`, the sums in registers.
+    private func workTwoNeurons<S: RandomStream>(chunk c: Int, stream rng: inout S) {
+        let u = layout.noisePerSample
+        let aPtr = UnsafePointer(shared), rp = UnsafePointer(shared + k * 2)
+        let r00 = sigma * rp[0], r01 = sigma * rp[1], r10 = sigma * rp[2], r11 = sigma * rp[3]
+        let zs = scratch + c * max(4, 2 * u)
+        for i in layout.chunks[c] {
+            layout.drawSample(i, &rng, a: aPtr)
+            let u1 = layout.noiseIn1[i]
+            rng.fillStandardNormal(zs, count: 2 * u)
+            var z = UnsafePointer(zs)
+            var f10 = 0.0, f11 = 0.0, f20 = 0.0, f21 = 0.0
+            var m00 = 0.0, m01 = 0.0, m10 = 0.0, m11 = 0.0, k00 = 0.0, k01 = 0.0, k11 = 0.0
+            for _ in 0..<u1 {
+                let z0 = z[0], z1 = z[1]
+                z += 2
+                let h0 = r00 * z0 + r10 * z1, h1 = r01 * z0 + r11 * z1
+                let s0 = h0 * h0, s1 = h1 * h1
+                f10 += s0 * h0; f11 += s1 * h1
+                m00 += z0 * s0; m01 += z0 * s1; m10 += z1 * s0; m11 += z1 * s1
+                k00 += s0 * s0; k01 += s0 * s1; k11 += s1 * s1
+            }
+            for _ in u1..<u {
+                let z0 = z[0], z1 = z[1]
+                z += 2
+                let h0 = r00 * z0 + r10 * z1, h1 = r01 * z0 + r11 * z1
+                f20 += h0 * h0 * h0; f21 += h1 * h1 * h1
+            }
+            let f1 = layout.f1 + 2 * i, f2 = layout.f2 + 2 * i, st = stats + 8 * i
+            f1[0] += f10; f1[1] += f11; f2[0] += f20; f2[1] += f21
+            st[0] = m00; st[1] = m01; st[2] = m10; st[3] = m11
+            st[4] = k00; st[5] = k01; st[6] = k01; st[7] = k11
         }
     }
 
