@@ -15,10 +15,10 @@ struct SGDOptions: ParsableArguments {
     var data: String?
     @Option(help: "Samples in the fixed data set (--data fixed; ≥ --batch).")
     var samples: Int?
-    @Option(help: "Sampler: full (forms W and every patch; cost ∝ d) | projected (exact on [A; R]; cost independent of d). Default full.")
-    var sampler: String?
-    @Option(help: "Random number generator of the data: philox (Philox4x32-10, counter-based, default) | gsl (GSL's Mersenne Twister).")
-    var rng: String?
+    @Option(help: "Sampler: full (forms W and every patch; cost ∝ d) or projected (exact on [A; R]; cost independent of d). Default full.")
+    var sampler: SGDSampler?
+    @Option(help: "Random number generator of the data: philox (Philox4x32-10, counter-based, default) or gsl (GSL's Mersenne Twister).")
+    var rng: SGDGenerator?
     @Option(name: .customLong("bn-epsilon"), help: "ε added to the batch variance in BN (choice: 0).")
     var bnEpsilon: Double?
     @Option(name: .customLong("data-seed"), help: "Seed of the batches (default: derived from the run's --seed).")
@@ -47,18 +47,8 @@ struct SGDOptions: ParsableArguments {
         default:
             throw ParameterError("data", must: "one of online, fixed", got: data ?? "")
         }
-        if let name = sampler {
-            guard let v = SGDSampler(rawValue: name) else {
-                throw ParameterError("sampler", must: "one of " + SGDSampler.allCases.map(\.rawValue).joined(separator: ", "), got: name)
-            }
-            t.sampler = v
-        }
-        if let name = rng {
-            guard let v = SGDGenerator(rawValue: name) else {
-                throw ParameterError("rng", must: "one of " + SGDGenerator.allCases.map(\.rawValue).joined(separator: ", "), got: name)
-            }
-            t.generator = v
-        }
+        if let sampler { t.sampler = sampler }
+        if let rng { t.generator = rng }
         if let bnEpsilon { t.epsilon = bnEpsilon }
         if let dataSeed { t.dataSeed = dataSeed }
     }
