@@ -46,105 +46,80 @@ public struct BatchNormLoss: Sendable {
         precondition(n >= 1, "BatchNormLoss: empty batch")
         guard f1.isFinite else { throw .nonFinite(quantity: "online output f(X⁽¹⁾)") }
         guard f2.isFinite else { throw .nonFinite(quantity: "target output f(X⁽²⁾)") }
-        // F = f⁽¹⁾ Eᵀ, then both branches normalized in place.
-        var fHat = [Double](repeating: 0, count: n * m), gHat = f2.storage
-        f1.storage.withUnsafeBufferPointer { x in
-            e.storage.withUnsafeBufferPointer { ep in
-                fHat.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<n {
-                        for j in 0..<m {
-                            var acc = 0.0
-                            for r in 0..<m { acc += ep[j * m + r] * x[i * m + r] }
-                            out[i * m + j] = acc
-                        }
-                    }
+        // Column by column (coordinate j outer, sample i inner: long loops over the batch).
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 3 * n * m + 2 * m)
+        defer { buffer.deallocate() }
+        let fHat = buffer, gHat = buffer + n * m, dF = buffer + 2 * n * m, fScale = buffer + 3 * n * m, gScale = fScale + m
+        var loss = 0.0
+        var rho = [Double](repeating: 0, count: m)
+        var gradE = Matrix(rows: m, cols: m), df1 = Matrix(rows: n, cols: m)
+        let invN = 1 / Double(n)
+        try f1.storage.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
+            let x = xb.baseAddress!
+            // F = f⁽¹⁾ Eᵀ and G = f⁽²⁾, then both normalized.
+            for j in 0..<m {
+                for i in 0..<n { fHat[i * m + j] = 0 }
+                for r in 0..<m {
+                    let ejr = e.storage[j * m + r]
+                    for i in 0..<n { fHat[i * m + j] += ejr * x[i * m + r] }
                 }
             }
-        }
-        let fScale = try fHat.withUnsafeMutableBufferPointer { b throws(DegenerateBatch) in try normalize(b, n: n, m: m, branch: .online) }
-        _ = try gHat.withUnsafeMutableBufferPointer { b throws(DegenerateBatch) in try normalize(b, n: n, m: m, branch: .target) }
-        let invN = 1 / Double(n)
-        var loss = 0.0
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 4 * m)
-        defer { sums.deallocate() }
-        sums.initialize(repeating: 0, count: 4 * m)
-        let rhoSum = sums, dMean = sums + m, dProj = sums + 2 * m, scale = sums + 3 * m
-        for j in 0..<m { scale[j] = fScale[j] }
-        var dF = [Double](repeating: 0, count: n * m)
-        fHat.withUnsafeBufferPointer { fh in
-            gHat.withUnsafeBufferPointer { gh in
-                dF.withUnsafeMutableBufferPointer { d in
-                    // D = (2/N)(F̂ − Ĝ), the loss, ρ̂, and the BN backward sums per coordinate j.
-                    for i in 0..<n {
-                        for j in 0..<m {
-                            let x = fh[i * m + j], y = gh[i * m + j], dij = 2 * invN * (x - y)
-                            loss += (x - y) * (x - y)
-                            rhoSum[j] += x * y
-                            d[i * m + j] = dij
-                            dMean[j] += dij
-                            dProj[j] += dij * x
-                        }
-                    }
-                    for j in 0..<m { dMean[j] *= invN; dProj[j] *= invN }
-                    for i in 0..<n {
-                        for j in 0..<m {
-                            let k = i * m + j
-                            d[k] = (d[k] - dMean[j] - fh[k] * dProj[j]) / scale[j]
+            f2.storage.withUnsafeBufferPointer { g in gHat.update(from: g.baseAddress!, count: n * m) }
+            try normalize(fHat, n: n, m: m, scales: fScale, branch: .online)
+            try normalize(gHat, n: n, m: m, scales: gScale, branch: .target)
+            // D = (2/N)(F̂ − Ĝ); ∂L/∂F = (D − mean D − F̂ · mean(D F̂)) / s per coordinate.
+            for j in 0..<m {
+                var l = 0.0, r = 0.0, dMean = 0.0, dProj = 0.0
+                for i in 0..<n {
+                    let fx = fHat[i * m + j], gy = gHat[i * m + j], dij = 2 * invN * (fx - gy)
+                    l += (fx - gy) * (fx - gy); r += fx * gy
+                    dMean += dij; dProj += dij * fx
+                    dF[i * m + j] = dij
+                }
+                loss += l; rho[j] = r * invN
+                dMean *= invN; dProj *= invN
+                let scale = fScale[j]
+                for i in 0..<n { dF[i * m + j] = (dF[i * m + j] - dMean - fHat[i * m + j] * dProj) / scale }
+            }
+            // ∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾ and ∂L/∂f⁽¹⁾ = (∂L/∂F) E.
+            gradE.storage.withUnsafeMutableBufferPointer { ge in
+                df1.storage.withUnsafeMutableBufferPointer { outBuffer in
+                    let out = outBuffer.baseAddress!
+                    for j in 0..<m {
+                        for r in 0..<m {
+                            var acc = 0.0
+                            for i in 0..<n { acc += dF[i * m + j] * x[i * m + r] }
+                            ge[j * m + r] = acc
+                            let ejr = e.storage[j * m + r]
+                            for i in 0..<n { out[i * m + r] += dF[i * m + j] * ejr }
                         }
                     }
                 }
             }
         }
         loss *= invN
-        let rho = (0..<m).map { rhoSum[$0] * invN }
         guard loss.isFinite else { throw .nonFinite(quantity: "loss") }
-        // ∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾ and ∂L/∂f⁽¹⁾ = (∂L/∂F) E.
-        var gradE = Matrix(rows: m, cols: m), df1 = Matrix(rows: n, cols: m)
-        dF.withUnsafeBufferPointer { d in
-            f1.storage.withUnsafeBufferPointer { x in
-                e.storage.withUnsafeBufferPointer { ep in
-                    gradE.storage.withUnsafeMutableBufferPointer { ge in
-                        df1.storage.withUnsafeMutableBufferPointer { out in
-                            for i in 0..<n {
-                                for j in 0..<m {
-                                    let dij = d[i * m + j]
-                                    for r in 0..<m {
-                                        ge[j * m + r] += dij * x[i * m + r]
-                                        out[i * m + r] += dij * ep[j * m + r]
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
         guard gradE.isFinite, df1.isFinite else { throw .nonFinite(quantity: "gradient") }
         return BatchNormLossEvaluation(loss: loss, correlations: rho, onlineGradient: df1, gradE: gradE)
     }
 
-    /// `x ← (x − μ)/sqrt(v + ε)` per column of the `n × m` buffer; returns the scales `sqrt(v_j + ε)`.
-    private func normalize(_ buffer: UnsafeMutableBufferPointer<Double>, n: Int, m: Int,
-                           branch: BatchBranch) throws(DegenerateBatch) -> [Double] {
-        let x = buffer.baseAddress!
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m)
-        defer { sums.deallocate() }
-        sums.initialize(repeating: 0, count: 2 * m)
-        let mean = sums, variance = sums + m
-        for i in 0..<n { for j in 0..<m { mean[j] += x[i * m + j] } }
-        for j in 0..<m { mean[j] /= Double(n) }
-        for i in 0..<n { for j in 0..<m { let c = x[i * m + j] - mean[j]; variance[j] += c * c } }
-        var scale = [Double](repeating: 0, count: m)
+    /// `x ← (x − μ)/sqrt(v + ε)` per column of the `n × m` buffer, the scales `sqrt(v_j + ε)` into `scales`.
+    private func normalize(_ x: UnsafeMutablePointer<Double>, n: Int, m: Int, scales: UnsafeMutablePointer<Double>,
+                           branch: BatchBranch) throws(DegenerateBatch) {
         for j in 0..<m {
-            variance[j] /= Double(n)
-            let v = variance[j] + epsilon
-            guard v > 0 else { throw .zeroVariance(branch: branch, coordinate: j + 1, variance: variance[j]) }
-            scale[j] = v.squareRoot()
-            guard scale[j].isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
+            var mean = 0.0
+            for i in 0..<n { mean += x[i * m + j] }
+            mean /= Double(n)
+            var variance = 0.0
+            for i in 0..<n { let c = x[i * m + j] - mean; variance += c * c }
+            variance /= Double(n)
+            let v = variance + epsilon
+            guard v > 0 else { throw .zeroVariance(branch: branch, coordinate: j + 1, variance: variance) }
+            let scale = v.squareRoot()
+            guard scale.isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
+            scales[j] = scale
+            for i in 0..<n { x[i * m + j] = (x[i * m + j] - mean) / scale }
         }
-        for j in 0..<m { variance[j] = scale[j] }
-        for i in 0..<n { for j in 0..<m { x[i * m + j] = (x[i * m + j] - mean[j]) / variance[j] } }
-        return scale
     }
 }
 

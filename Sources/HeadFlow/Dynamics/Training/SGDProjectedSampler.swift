@@ -73,11 +73,18 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * mm)
         defer { sums.deallocate() }
         sums.initialize(repeating: 0, count: 2 * mm)
-        ev.onlineGradient.storage.withUnsafeBufferPointer { df in
-            for i in 0..<n {
-                let mi = stats + 2 * i * mm, ki = mi + mm, d = df.baseAddress! + i * m
-                for q in 0..<m { for c in 0..<m { sums[q * m + c] += 3 * d[c] * mi[q * m + c] } }
-                for q in 0..<m { for c in 0..<m { sums[mm + q * m + c] += 9 * d[q] * d[c] * ki[q * m + c] } }
+        ev.onlineGradient.storage.withUnsafeBufferPointer { dfBuffer in
+            let df = dfBuffer.baseAddress!
+            for q in 0..<m {
+                for c in 0..<m {
+                    var sAcc = 0.0, gAcc = 0.0
+                    for i in 0..<n {
+                        let st = stats + 2 * i * mm + q * m + c, dq = df[i * m + q], dc = df[i * m + c]
+                        sAcc += dc * st[0]
+                        gAcc += dq * dc * st[mm]
+                    }
+                    sums[q * m + c] = 3 * sAcc; sums[mm + q * m + c] = 9 * gAcc
+                }
             }
         }
         let s = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums, count: mm)))
