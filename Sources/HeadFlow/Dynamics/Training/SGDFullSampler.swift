@@ -103,6 +103,7 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         let perSample = layout.noisePerSample
         let wPerp = UnsafePointer(w + k * m)
         let patch = scratch + c * (width + m), h = patch + width
+        let rowScale = dataset == nil ? sigma : 1
         for i in layout.chunks[c] {
             if dataset == nil { layout.drawSample(i, &rng, a: w) }
             let f1 = layout.f1 + i * m, f2 = layout.f2 + i * m, ui = u + i * m * width
@@ -112,10 +113,25 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
                 let xiRow: UnsafePointer<Double>
                 if dataset == nil {
                     rng.fillStandardNormal(patch, count: width)
-                    for q in 0..<width { patch[q] *= sigma }
+                    if m != 2 { for q in 0..<width { patch[q] *= sigma } }
                     xiRow = UnsafePointer(patch)
                 } else {
                     xiRow = UnsafePointer(xi + (i * perSample + p) * width)
+                }
+                if m == 2 {
+                    // The common case, in registers: h = W_⊥ᵀ ξ, then U_i += ξ (3 h²)ᵀ.
+                    // Online, the row holds ξ/σ_ξ (σ_ξ applied to h and to the coefficients instead).
+                    var h0 = 0.0, h1 = 0.0
+                    for q in 0..<width { let x = xiRow[q]; h0 += x * wPerp[2 * q]; h1 += x * wPerp[2 * q + 1] }
+                    h0 *= rowScale; h1 *= rowScale
+                    if p < u1 {
+                        f1[0] += h0 * h0 * h0; f1[1] += h1 * h1 * h1
+                        let c0 = 3 * h0 * h0 * rowScale, c1 = 3 * h1 * h1 * rowScale, row0 = ui, row1 = ui + width
+                        for q in 0..<width { let x = xiRow[q]; row0[q] += c0 * x; row1[q] += c1 * x }
+                    } else {
+                        f2[0] += h0 * h0 * h0; f2[1] += h1 * h1 * h1
+                    }
+                    continue
                 }
                 for j in 0..<m { h[j] = 0 }
                 for q in 0..<width { let x = xiRow[q]; for j in 0..<m { h[j] += x * wPerp[q * m + j] } }
