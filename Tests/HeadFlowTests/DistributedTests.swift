@@ -10,8 +10,8 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
 private func bash(_ script: String, in directory: URL, environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
     let outURL = directory.appendingPathComponent(".bash-\(UUID().uuidString).out")
     let errURL = directory.appendingPathComponent(".bash-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/bash")
