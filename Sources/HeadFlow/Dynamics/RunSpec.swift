@@ -53,6 +53,9 @@ public struct RunSpec: Equatable, Sendable {
                   probabilities: prob, noise: noise, maskProbability: maskProb)
     }
 
+    /// The integrator in words (`GSL odeiv2 auto at rtol 1e-08, atol 1e-12`), for texts built from a spec.
+    public var solverText: String { "GSL odeiv2 \(stepper.rawValue) at rtol \(rtol), atol \(atol)" }
+
     /// Integrator settings.
     public var settings: IntegratorSettings { IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps) }
 
@@ -71,16 +74,13 @@ public struct RunSpec: Equatable, Sendable {
     /// Validates every parameter and builds the problem. Throws a
     /// `ParameterError` naming the first invalid one.
     public func problem() throws(ParameterError) -> PopulationProblem {
-        try require(d, "d", "an integer ≥ 1", { $0 >= 1 })
-        try require(neurons, "neurons", "an integer ≥ 1", { $0 >= 1 })
-        try model.validate()
-        try require(rtol, "rtol", "a finite tolerance > 0", { $0 > 0 })
-        try require(atol, "atol", "a finite tolerance ≥ 0", { $0 >= 0 })
-        try require(maxSteps, "max-steps", "an integer ≥ 1", { $0 >= 1 })
+        try validate()
         let start = try initialCondition.state(model: model, neurons: neurons, head: head)
-        let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE,
-                                  tEnd: tEnd, sampling: .logarithmic(points: points))
+        let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE, tEnd: tEnd)
         try p.validate()
         return p
     }
+
+    /// Where `headflow run` records the trajectory: `--points` log-spaced samples.
+    public var sampling: SampleTimes { .logarithmic(points: points) }
 }
