@@ -31,8 +31,6 @@ public struct Phase2HeadScale: Claim {
         Quantity("peak_max_ratio", "max_t |E_21| at the largest η_E/η"),
         Quantity("end_over_peak_max", "max over the grid of |E_21(t_end)| / max_t |E_21|"),
     ]
-    /// What decides it, for the short table: `slope`, `slope_error`.
-    public let headline = ["slope", "slope_error"]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
         .within("slope", of: 0.5, by: 0.1),

@@ -24,8 +24,6 @@ public struct SeedsDiversity: Claim {
         Quantity("undecided_head", "runs with the head where some neuron is on no feature at t_end"),
         Quantity("undecided_none", "runs without head where some neuron is on no feature at t_end"),
     ]
-    /// What decides it, for the short table: `fraction_head`, `fraction_none`.
-    public let headline = ["fraction_head", "fraction_none"]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
         .exceeds("fraction_head", "fraction_none"),
