@@ -24,6 +24,14 @@ func finiteDifferenceOfLoss(_ objective: PopulationObjective, at state: ReducedS
     }
 }
 
+/// A state where the features carry most of the output variance (so that every
+/// gradient entry is well above finite-difference round-off): `A` in ±1.6,
+/// `R = 0.4 (I + 0.5 X)`, `E = I + 0.5 Y`.
+func featureHeavyState(_ values: [Double], features k: Int, neurons m: Int) -> ReducedState {
+    let s = randomState(values, features: k, neurons: m)
+    return ReducedState(a: 2 * s.a, r: 0.4 * s.r, e: s.e)
+}
+
 /// The flat gradient `[∂L/∂A, ∂L/∂R, ∂L/∂E]` of an evaluation.
 func flatGradient(_ ev: PopulationEvaluation) -> [Double] { ev.gradA.storage + ev.gradR.storage + ev.gradE.storage }
 
@@ -43,10 +51,13 @@ struct NeighbourGradientTests {
     func gradientMatchesFiniteDifferences(k: Int, m: Int) async {
         let objective = objectiveWithoutStopGradient(model: Self.model(k: k), neurons: m)
         await propertyCheck(count: 25, input: Gen.double(in: -1...1).array(of: k * m + 2 * m * m)) { values in
-            let state = randomState(values, features: k, neurons: m)
+            let state = featureHeavyState(values, features: k, neurons: m)
             let analytic = flatGradient(objective.evaluate(online: state))
-            let numeric = finiteDifferenceOfLoss(objective, at: state)
-            #expect(relativeGap(analytic, numeric) <= 1e-6, "\(analytic) vs \(numeric)")
+            let numeric = finiteDifferenceOfLoss(objective, at: state, step: 1e-5)
+            let scale = numeric.map(abs).max()!
+            #expect(scale > 1e-3)
+            let gap = zip(analytic, numeric).map { abs($0 - $1) }.max()!
+            #expect(gap <= 1e-6 * scale, "\(analytic) vs \(numeric)")
         }
     }
 
@@ -55,12 +66,12 @@ struct NeighbourGradientTests {
     func offDiffersFromOn() async {
         let on = PopulationObjective(model: DataModel(), neurons: 2)
         let off = objectiveWithoutStopGradient(model: DataModel(), neurons: 2)
-        await propertyCheck(count: 20, input: Gen.double(in: -1...1).array(of: 12)) { values in
+        await propertyCheck(count: 20, input: Gen.double(in: 0.2...1).array(of: 12)) { values in
             let state = randomState(values, features: 2, neurons: 2)
             let x = on.evaluate(online: state), y = off.evaluate(online: state)
             #expect(abs(x.loss - y.loss) <= 1e-14 * max(1, abs(x.loss)))
-            #expect((x.gradA - y.gradA).maxAbs > 1e-4 * max(1, x.gradA.maxAbs))
-            #expect((x.gradR - y.gradR).maxAbs > 1e-6)
+            #expect((x.gradA - y.gradA).maxAbs > 1e-2 * x.gradA.maxAbs && x.gradA.maxAbs > 0)
+            #expect((x.gradR - y.gradR).maxAbs > 1e-2 * x.gradR.maxAbs && x.gradR.maxAbs > 0)
             #expect((x.gradE - y.gradE).maxAbs <= 1e-12 * max(1, x.gradE.maxAbs))
         }
     }
