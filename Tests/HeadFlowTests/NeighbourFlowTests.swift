@@ -100,4 +100,41 @@ struct NeighbourFlowTests {
             #expect((ev.gradA - objective.evaluate(online: state).gradA).maxAbs > 0)
         }
     }
+
+    /// The canonical start with an EMA target block equal to the online one.
+    static func canonicalFlat(ema: Bool) -> [Double] {
+        let a = Matrix([[0.1, 0.05], [0.05, 0.05]])
+        return ReducedState(a: a, r: .identity(2), e: .identity(2)).flat + (ema ? a.storage + Matrix.identity(2).storage : [])
+    }
+
+    // τ → 0: the EMA flow tends to the flow with target `same`, the gap shrinking about in proportion to τ.
+    @Test("EMA with τ → 0 converges to the target same")
+    func smallTauConvergesToSame() throws {
+        let times = [600.0, 900, 1000, 1500]
+        let settings = IntegratorSettings(stepper: .msbdf, rtol: 1e-10, atol: 1e-13)
+        let mask = HeadKind.offdiag.trainableMask(neurons: 2)
+        let same = try integrate(NeighbourFlowField(model: DataModel(), neurons: 2, eta: 1, etaE: 0.01, mask: mask),
+                                 from: Self.canonicalFlat(ema: false), times: times, settings: settings)
+        let gaps = try [1.0, 0.1, 0.01].map { tau in
+            let ema = try integrate(NeighbourFlowField(model: DataModel(), neurons: 2, eta: 1, etaE: 0.01, mask: mask, tau: tau),
+                                    from: Self.canonicalFlat(ema: true), times: times, settings: settings)
+            return zip(ema, same).map { x, y in zip(x.prefix(y.count), y).map { abs($0 - $1) }.max()! }.max()!
+        }
+        #expect(gaps[0] > 1e-3, "τ = 1 should differ visibly from same: \(gaps)")
+        #expect(gaps[1] < gaps[0] / 5 && gaps[2] < gaps[1] / 5, "gaps \(gaps)")
+        #expect(gaps[2] < 1e-3)
+    }
+
+    // τ → ∞: the target stays at the start (and so the flow differs from `same`).
+    @Test("EMA with a huge τ freezes the target")
+    func hugeTauFreezesTarget() throws {
+        let mask = HeadKind.offdiag.trainableMask(neurons: 2)
+        let field = NeighbourFlowField(model: DataModel(), neurons: 2, eta: 1, etaE: 0.01, mask: mask, tau: 1e12)
+        let y0 = Self.canonicalFlat(ema: true)
+        let out = try integrate(field, from: y0, times: [3000], settings: IntegratorSettings())
+        let target = try #require(field.target(at: out[0]))
+        #expect((target.a - Matrix([[0.1, 0.05], [0.05, 0.05]])).maxAbs < 1e-8 && (target.r - .identity(2)).maxAbs < 1e-8)
+        let online = ReducedState(flat: Array(out[0].prefix(field.targetOffset)), features: 2, neurons: 2)
+        #expect((online.a - target.a).maxAbs > 0.1, "the online state moved away from the frozen target")
+    }
 }
