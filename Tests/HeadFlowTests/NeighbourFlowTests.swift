@@ -2,9 +2,19 @@ import Testing
 import PropertyBased
 @testable import HeadFlow
 
-/// Integrates `field` from `y0` and returns the flat state at each of `times`.
-func integrate(_ field: NeighbourFlowField, from y0: [Double], times: [Double], settings: IntegratorSettings) throws -> [[Double]] {
-    let integrator = ODEIntegrator(dimension: field.dimension, settings: settings) { _, y, dy in field.velocity(y, into: dy) }
+/// A population field with the neighbouring rules set.
+func neighbourField(model: DataModel = DataModel(), head: HeadKind, eta: Double = 1, etaE: Double = 0.01, tau: Double? = nil,
+                    stopGradient: StopGradientRule = .on, directPred: DirectPredHead = DirectPredHead()) -> PopulationField {
+    var f = PopulationField(model: model, head: head, eta: eta, etaE: etaE)
+    if let tau { f.target = .ema; f.emaTau = tau }
+    f.stopGradient = stopGradient; f.directPred = directPred
+    return f
+}
+
+/// Integrates `field` (m = 2) from `y0` and returns the flat state at each of `times`.
+func integrate(_ field: PopulationField, from y0: [Double], times: [Double], settings: IntegratorSettings, neurons m: Int = 2) throws -> [[Double]] {
+    let evaluator = field.makeEvaluator(neurons: m)
+    let integrator = ODEIntegrator(dimension: evaluator.layout.count, settings: settings) { _, y, dy in evaluator.velocity(y, into: dy) }
     var y = y0, t = 0.0, out: [[Double]] = []
     for target in times {
         while t < target { try integrator.step(t: &t, to: target, y: &y) }
@@ -63,35 +73,34 @@ struct NeighbourFlowTests {
         let r0 = LinearAlgebra.gramFactor(b0)!
         let settings = IntegratorSettings(rtol: 1e-10, atol: 1e-13)
         let times = [50.0, 200, 600, 1500, 4000]
-        let field = NeighbourFlowField(model: model, neurons: 2, eta: 1, etaE: 0.05, mask: HeadKind.offdiag.trainableMask(neurons: 2), tau: tau)
+        let field = neighbourField(model: model, head: .offdiag, etaE: 0.05, tau: tau).makeEvaluator(neurons: 2)
         let y0 = ReducedState(a: a0, r: r0, e: .identity(2)).flat + a0.storage + r0.storage
-        let reduced = try integrate(field, from: y0, times: times, settings: settings)
+        #expect(y0 == field.field.initialState(ReducedState(a: a0, r: r0, e: .identity(2))))
+        let reduced = try integrate(field.field, from: y0, times: times, settings: settings)
         let full = try fullDimensionEMAFlow(model: model, head: .offdiag, w0: w0, eta: 1, etaE: 0.05, tau: tau, times: times, settings: settings)
         for (y, f) in zip(reduced, full) {
-            let s = ReducedState(flat: Array(y.prefix(field.targetOffset)), features: 2, neurons: 2)
-            let tg = try #require(field.target(at: y))
+            let s = field.onlineState(y)
+            let tg = try #require(field.targetState(y))
             #expect((s.a - f.a).maxAbs < 1e-6 && (s.b - f.b).maxAbs < 1e-6 && (s.e - f.e).maxAbs < 1e-6, "online: \(s) vs \(f)")
             #expect((tg.a - f.at).maxAbs < 1e-6 && (tg.b - f.bt).maxAbs < 1e-6, "target: \(tg) vs \(f.at), \(f.bt)")
         }
         // Not trivial: a feature was learned, and the target lags the online state.
-        let last = ReducedState(flat: Array(reduced.last!.prefix(field.targetOffset)), features: 2, neurons: 2)
-        #expect(last.cosines.maxAbs > 0.9)
-        #expect((field.target(at: reduced[2])!.a - ReducedState(flat: Array(reduced[2].prefix(field.targetOffset)), features: 2, neurons: 2).a).maxAbs > 1e-4)
+        #expect(field.onlineState(reduced.last!).cosines.maxAbs > 0.9)
+        #expect((field.targetState(reduced[2])!.a - field.onlineState(reduced[2]).a).maxAbs > 1e-4)
     }
 
     // DirectPred: the field moves [A; R] by −η ∇L at E = DirectPredHead(S(A, B)) and leaves the stored E alone.
     @Test("DirectPred field = objective at the DirectPred head of S", arguments: DirectPredHead.Source.allCases)
     func directPredField(source: DirectPredHead.Source) async {
         let rule = DirectPredHead(epsilon: 0.2, source: source, exponent: 0.5)
-        let field = NeighbourFlowField(model: DataModel(), neurons: 3, eta: 1.5, etaE: 0.3,
-                                       mask: HeadKind.full.trainableMask(neurons: 3), directPred: rule)
+        let field = neighbourField(head: .directpred, eta: 1.5, etaE: 0.3, directPred: rule).makeEvaluator(neurons: 3)
         let objective = PopulationObjective(model: DataModel(), neurons: 3)
         await propertyCheck(count: 20, input: Gen.double(in: -1...1).array(of: 6 + 18)) { values in
             let state = featureHeavyState(values, features: 2, neurons: 3)
             let e = rule.head(secondMoment: PopulationMoments(model: DataModel(), a: state.a, b: state.b).same)
-            #expect((field.head(at: state.flat) - e).maxAbs < 1e-12)
+            #expect((field.onlineState(state.flat).e - e).maxAbs < 1e-12)
             let ev = objective.evaluate(online: ReducedState(a: state.a, r: state.r, e: e))
-            var dy = [Double](repeating: .nan, count: field.dimension)
+            var dy = [Double](repeating: .nan, count: field.layout.count)
             let ok = state.flat.withUnsafeBufferPointer { y in dy.withUnsafeMutableBufferPointer { field.velocity(y, into: $0) } }
             #expect(ok)
             let expected = (-1.5 * ev.gradA).storage + (-1.5 * ev.gradR).storage + Array(repeating: 0, count: 9)
@@ -112,11 +121,10 @@ struct NeighbourFlowTests {
     func smallTauConvergesToSame() throws {
         let times = [600.0, 900, 1000, 1500]
         let settings = IntegratorSettings(stepper: .msbdf, rtol: 1e-10, atol: 1e-13)
-        let mask = HeadKind.offdiag.trainableMask(neurons: 2)
-        let same = try integrate(NeighbourFlowField(model: DataModel(), neurons: 2, eta: 1, etaE: 0.01, mask: mask),
+        let same = try integrate(neighbourField(head: .offdiag),
                                  from: Self.canonicalFlat(ema: false), times: times, settings: settings)
         let gaps = try [1.0, 0.1, 0.01].map { tau in
-            let ema = try integrate(NeighbourFlowField(model: DataModel(), neurons: 2, eta: 1, etaE: 0.01, mask: mask, tau: tau),
+            let ema = try integrate(neighbourField(head: .offdiag, tau: tau),
                                     from: Self.canonicalFlat(ema: true), times: times, settings: settings)
             return zip(ema, same).map { x, y in zip(x.prefix(y.count), y).map { abs($0 - $1) }.max()! }.max()!
         }
@@ -128,13 +136,51 @@ struct NeighbourFlowTests {
     // τ → ∞: the target stays at the start (and so the flow differs from `same`).
     @Test("EMA with a huge τ freezes the target")
     func hugeTauFreezesTarget() throws {
-        let mask = HeadKind.offdiag.trainableMask(neurons: 2)
-        let field = NeighbourFlowField(model: DataModel(), neurons: 2, eta: 1, etaE: 0.01, mask: mask, tau: 1e12)
+        let field = neighbourField(head: .offdiag, tau: 1e12).makeEvaluator(neurons: 2)
         let y0 = Self.canonicalFlat(ema: true)
-        let out = try integrate(field, from: y0, times: [3000], settings: IntegratorSettings())
-        let target = try #require(field.target(at: out[0]))
+        let out = try integrate(field.field, from: y0, times: [3000], settings: IntegratorSettings())
+        let target = try #require(field.targetState(out[0]))
         #expect((target.a - Matrix([[0.1, 0.05], [0.05, 0.05]])).maxAbs < 1e-8 && (target.r - .identity(2)).maxAbs < 1e-8)
-        let online = ReducedState(flat: Array(out[0].prefix(field.targetOffset)), features: 2, neurons: 2)
+        let online = field.onlineState(out[0])
         #expect((online.a - target.a).maxAbs > 0.1, "the online state moved away from the frozen target")
+    }
+
+    // Through the solver: the Phase I event time with EMA tends to that of `same` as τ → 0, and grows with τ.
+    @Test("EMA: learn_w1_v1 converges to same's as τ → 0")
+    func eventTimesConverge() throws {
+        let same = try solved(canonicalSpec(head: .offdiag))
+        let t0 = try #require(same.time(of: "learn_w1_v1"))
+        let times = try [10.0, 1, 0.1].map { tau in
+            var s = canonicalSpec(head: .offdiag); s.target = .ema; s.emaTau = tau
+            return try #require(try solved(s).time(of: "learn_w1_v1"))
+        }
+        let gaps = times.map { abs($0 - t0) }
+        #expect(gaps[0] > gaps[1] * 5 && gaps[1] > gaps[2] * 5, "gaps \(gaps) from \(t0)")
+        #expect(gaps[2] < 1e-3 * t0)
+        #expect(times[0] > times[1] && times[1] > times[2] && times[2] > t0)
+    }
+
+    // Every recorded sample of a DirectPred run carries the head of its state's S, and the ranks of f and E f.
+    @Test("DirectPred in the solver: E = DirectPredHead(S) and the ranks at each sample", arguments: [HeadKind.directpred, .directcopy])
+    func directPredSamples(head: HeadKind) throws {
+        var spec = canonicalSpec(head: head); spec.dpSource = .normalized; spec.dpEps = 0.2
+        let t = try solved(spec)
+        let rule = DirectPredHead(epsilon: 0.2, source: .normalized, exponent: head == .directpred ? 0.5 : 1)
+        for sample in t.samples {
+            let s = PopulationMoments(model: spec.model, a: sample.a, b: sample.b).same
+            #expect((sample.e - rule.head(secondMoment: s)).maxAbs < 1e-12)
+            let f = try #require(sample.outputRank), h = try #require(sample.headRank)
+            #expect(f == RepresentationRank(secondMoment: s))
+            #expect(h == RepresentationRank(secondMoment: RepresentationRank.secondMoment(of: s, head: sample.e)))
+        }
+        #expect(t.samples.contains { ($0.e - .identity(2)).maxAbs > 0.05 })
+    }
+
+    // erank of f: ≈ 2 with the paper's head (diverse), ≈ 1 without (collapse), at the canonical start.
+    @Test("erank(f) at t_end: 2 with the offdiag head, 1 without")
+    func erankSeparatesOutcomes() throws {
+        let head = try #require(try solved(canonicalSpec(head: .offdiag)).final.outputRank)
+        let none = try #require(try solved(canonicalSpec(head: .none)).final.outputRank)
+        #expect(head.erank > 1.99 && none.erank < 1.01, "offdiag \(head), none \(none)")
     }
 }

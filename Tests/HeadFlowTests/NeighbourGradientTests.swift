@@ -113,7 +113,7 @@ struct NeighbourGradientTests {
         let ok = online.withUnsafeBufferPointer { y in
             tg.withUnsafeBufferPointer { t in
                 dy.withUnsafeMutableBufferPointer { d in
-                    mask.withUnsafeBufferPointer { objective.velocity(y, into: d, eta: 2, etaE: 0.5, mask: $0, target: t.baseAddress!) }
+                    mask.withUnsafeBufferPointer { objective.velocity(y, into: d, eta: 2, etaE: 0.5, mask: $0, layout: StateLayout(features: k, neurons: m), target: t.baseAddress!) }
                 }
             }
         }

@@ -43,6 +43,18 @@ public struct RunSpec: Equatable, Sendable {
     public var points = 400
     /// `--max-steps`: at most this many accepted integrator steps.
     public var maxSteps = 5_000_000
+    /// `--target`: the target rule, `same` (the paper) or BYOL's `ema`.
+    public var target: TargetRule = .same
+    /// `--ema-tau`: `τ` of the EMA target (units of 1/η) **(choice: 100)**.
+    public var emaTau = 100.0
+    /// `--stop-grad`: stop-gradient on the target branch (the paper: on).
+    public var stopGrad: StopGradientRule = .on
+    /// `--dp-eps`: `ε` of a DirectPred/DirectCopy head **(choice: 0.1)**.
+    public var dpEps = 0.1
+    /// `--dp-source`: the matrix a DirectPred/DirectCopy head is set from **(choice: raw)**.
+    public var dpSource: DirectPredHead.Source = .raw
+    /// `--dp-rho`: `ρ` of the exponential average `Ŝ ← ρ Ŝ + (1 − ρ) fᵀf/N` of SGD's DirectPred head **(choice: 0.3)**.
+    public var dpRho = 0.3
 
     /// The defaults of `headflow run`.
     public init() {}
@@ -51,6 +63,17 @@ public struct RunSpec: Equatable, Sendable {
     public var model: DataModel {
         DataModel(dimension: d, patches: patches, featurePatches: featurePatches, alpha: alpha,
                   probabilities: prob, noise: noise, maskProbability: maskProb)
+    }
+
+    /// The integrator in words (`GSL odeiv2 auto at rtol 1e-08, atol 1e-12`), for texts built from a spec.
+    public var solverText: String { "GSL odeiv2 \(stepper.rawValue) at rtol \(rtol), atol \(atol)" }
+
+    /// The population vector field these parameters name (model, head, rates, target and head rules).
+    public var field: PopulationField {
+        var f = PopulationField(model: model, head: head, eta: eta, etaE: etaE)
+        f.target = target; f.emaTau = emaTau; f.stopGradient = stopGrad
+        f.directPred = DirectPredHead(epsilon: dpEps, source: dpSource)
+        return f
     }
 
     /// Integrator settings.
@@ -71,16 +94,13 @@ public struct RunSpec: Equatable, Sendable {
     /// Validates every parameter and builds the problem. Throws a
     /// `ParameterError` naming the first invalid one.
     public func problem() throws(ParameterError) -> PopulationProblem {
-        try require(d, "d", "an integer ≥ 1", { $0 >= 1 })
-        try require(neurons, "neurons", "an integer ≥ 1", { $0 >= 1 })
-        try model.validate()
-        try require(rtol, "rtol", "a finite tolerance > 0", { $0 > 0 })
-        try require(atol, "atol", "a finite tolerance ≥ 0", { $0 >= 0 })
-        try require(maxSteps, "max-steps", "an integer ≥ 1", { $0 >= 1 })
+        try validate()
         let start = try initialCondition.state(model: model, neurons: neurons, head: head)
-        let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE,
-                                  tEnd: tEnd, sampling: .logarithmic(points: points))
+        let p = PopulationProblem(field: field, start: start, tEnd: tEnd)
         try p.validate()
         return p
     }
+
+    /// Where `headflow run` records the trajectory: `--points` log-spaced samples.
+    public var sampling: SampleTimes { .logarithmic(points: points) }
 }
