@@ -135,4 +135,20 @@ struct NeighbourGradientTests {
         #expect(dTarget == readable.a.storage + readable.r.storage)
         #expect(abs(dTarget[0] - (0.3 - 0.25) / 4) < 1e-16)
     }
+
+    // With E = I, ρ_j is symmetric in its two arguments: the gradient without stop-gradient is exactly twice the
+    // stop-gradient one (the flow runs at double speed); with E ≠ I it is not.
+    @Test("E = I: stop-grad off = 2 × stop-grad on; not for E ≠ I")
+    func identityHeadDoubles() async {
+        let on = PopulationObjective(model: DataModel(), neurons: 3), off = objectiveWithoutStopGradient(model: DataModel(), neurons: 3)
+        await propertyCheck(count: 20, input: Gen.double(in: 0.2...1).array(of: 6 + 18)) { values in
+            var state = featureHeavyState(values, features: 2, neurons: 3)
+            state.e = .identity(3)
+            let x = flatGradient(on.evaluate(online: state)).prefix(6 + 9), y = flatGradient(off.evaluate(online: state)).prefix(6 + 9)
+            #expect(relativeGap(Array(y), x.map { 2 * $0 }) <= 1e-12)
+            state = featureHeavyState(values, features: 2, neurons: 3)
+            let u = flatGradient(on.evaluate(online: state)).prefix(6), w = flatGradient(off.evaluate(online: state)).prefix(6)
+            #expect(relativeGap(Array(w), u.map { 2 * $0 }) > 1e-3)
+        }
+    }
 }
