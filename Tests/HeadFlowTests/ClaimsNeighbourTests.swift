@@ -23,7 +23,7 @@ struct ClaimsNeighbourTests {
     @Test("no-stop-gradient-collapses fails with stop-gradient on")
     func noStopGradientControl() throws { try expectControlsFail(NoStopGradientCollapses()) }
 
-    @Test("directpred-no-substitution: every (ε, source) collapses, the substitution ratio stays below 10")
+    @Test("directpred-no-substitution: neuron 2 collapses onto v_1 first in every (ε, source); the substitution ratio stays below 10")
     func directPred() throws {
         let v = try DirectPredNoSubstitution().verdict()
         #expect(v.passed, "\(ClaimReport.measuredCell(v))")

@@ -40,7 +40,7 @@ extension GnuplotFigure {
             let name = "run\(i).dat"
             data.append((name, rows.joined(separator: "\n") + "\n"))
             let label = labels.flatMap { i < $0.count ? $0[i] : nil } ?? mechanismLabel(run)
-            curves.append("\(quoted(name)) using 1:2 with lines lw 2 dt \(i / colors.count + 1) lc rgb '\(colors[i % colors.count])' title \(quoted(label))")
+            curves.append("\(quoted(name)) using 1:2 with lines lw \(max(1.5, 3.5 - 0.5 * Double(i))) dt \(i % 5 + 1) lc rgb '\(colors[i % colors.count])' title \(quoted(label))")
         }
         let what = key.hasPrefix("rankme") ? "RankMe" : "erank"
         let of = key.hasSuffix("_F") ? "F = E f" : "f"
