@@ -6,8 +6,32 @@ import HeadFlow
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Draw a run's trajectory or a sweep's phase diagram with gnuplot (PNG or SVG).",
-        subcommands: [PlotTrajectoryCommand.self, PlotPhaseCommand.self, PlotRankCommand.self])
+        abstract: "Draw a run's trajectory, a sweep's phase diagram, a features table or ranks over time with gnuplot (PNG or SVG).",
+        // A new figure is one more subcommand here (a GnuplotFigure builder + `Gnuplot.draw`).
+        subcommands: [PlotTrajectoryCommand.self, PlotPhaseCommand.self, PlotFeaturesCommand.self, PlotRankCommand.self])
+}
+
+/// `headflow plot features FEATURES.json -o FILE`.
+struct PlotFeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Distinct features learned against k, one line per head (mean ± sd), from headflow features --format json.")
+
+    @Argument(help: ArgumentHelp("The JSON of headflow features --format json.", valueName: "FEATURES.json"))
+    var input: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
+    var output: String
+
+    func run() throws {
+        let gnuplot = try Gnuplot.locate()
+        let terminal = try gnuplot.terminal(for: output)
+        let figure: GnuplotFigure
+        do {
+            figure = try GnuplotFigure.features(try SweepStore.readJSON(input), source: input, terminal: terminal,
+                                                output: Gnuplot.absolute(output))
+        } catch { throw ValidationError("\(error)") }
+        try gnuplot.draw(figure)
+    }
 }
 
 /// `headflow plot trajectory RUN.json -o FILE`.
