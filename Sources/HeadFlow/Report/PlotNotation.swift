@@ -45,6 +45,15 @@ public enum PlotNotation {
         case .peak(let name):
             let digits = name.dropFirst("peak_e".count)
             return digits.count == 2 ? "max_{t} |E_{\(digits)}(t)| (off-diagonal head entry)" : escaped(name)
+        case .final(let name):
+            switch name {
+            case "erank": return "erank of f at t_{end}"
+            case "rankme": return "RankMe of f at t_{end}"
+            case "erank_F": return "erank of F = E f at t_{end}"
+            case "rankme_F": return "RankMe of F = E f at t_{end}"
+            case "head_deviation": return "‖E − I‖_{F} at t_{end}"
+            default: return escaped(name)
+            }
         }
     }
 

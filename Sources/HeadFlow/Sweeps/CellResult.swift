@@ -39,6 +39,9 @@ public struct CellResult: Equatable, Sendable {
     public let finalCosines: Matrix?
     /// Accepted steps of the solver.
     public let steps: Int
+    /// At `t_end`: `erank_f, rankme_f, erank_F, rankme_F` (when the solver computed them) and
+    /// `head_deviation = ‖E − I‖_F`; empty when failed.
+    public let finalMetrics: [(name: String, value: Double)]
 
     /// Reads a cell off a solved trajectory. A failed solve keeps only the time reached.
     public init(index: Int, values: [SweepValue], parameters: JSONValue, trajectory t: Trajectory) {
@@ -58,10 +61,11 @@ public struct CellResult: Equatable, Sendable {
             for j in 0..<m { for r in 0..<m { if let p = t.peaks[j][r] { ps.append((Self.peakName(j, r, neurons: m), p.value, p.time)) } } }
             peaks = ps
             finalCosines = f.cosines
+            finalMetrics = TrajectoryTable.rankColumns(f).map { (name: $0.0, value: $0.1) } + [("head_deviation", f.headDeviation)]
         case .failed(let failure):
             status = .failed(time: failure.time, message: "\(failure)")
             timeReached = failure.time
-            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
         }
     }
 
@@ -70,7 +74,7 @@ public struct CellResult: Equatable, Sendable {
         self.index = index; self.values = values; self.parameters = parameters
         status = .failed(time: 0, message: message)
         timeReached = 0; steps = 0
-        outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+        outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
     }
 
     /// `peak_e21` for row 2, column 1 (0-based `j`, `r`); `peak_e2_11` style beyond 9 neurons.
@@ -107,6 +111,7 @@ public struct CellResult: Equatable, Sendable {
             ("events", .object(events.map { ($0.name, .number($0.time)) })),
             ("peaks", .object(peaks.map { ($0.name, .object([("value", .number($0.value)), ("t", .number($0.time))])) })),
             ("final_cos", finalCosines.map { .matrix($0) } ?? .null),
+            ("final_metrics", .object(finalMetrics.map { ($0.name, .number($0.value)) })),
             ("steps", .integer(steps)),
             ("parameters", parameters),
         ]
@@ -129,7 +134,7 @@ public struct CellResult: Equatable, Sendable {
         steps = j["steps"]?.intValue ?? 0
         if status == "failed" {
             self.status = .failed(time: reached, message: j["failure"]?.stringValue ?? "failed")
-            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
             return
         }
         guard status == "finished", let o = j["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)) else { return nil }
@@ -145,6 +150,7 @@ public struct CellResult: Equatable, Sendable {
         }
         peaks = ps
         finalCosines = j["final_cos"]?.matrixValue
+        finalMetrics = (j["final_metrics"]?.objectValue ?? []).compactMap { kv in kv.1.doubleValue.map { (name: kv.0, value: $0) } }
     }
 
     /// Features `k` and neurons `m` of this cell, read from its parameters.
