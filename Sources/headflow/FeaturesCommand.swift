@@ -43,8 +43,8 @@ struct FeaturesCommand: ParsableCommand {
         do {
             fmt = try OutputFormat.parse(format, allowed: [.table, .markdown, .csv, .json])
             table.featureCounts = try MatrixText.parseList(ks, parameter: "ks", what: "a list of feature counts k ≥ 1").map { v throws(ParameterError) in
-                guard v == v.rounded(), v >= 1 else { throw ParameterError("ks", must: "integers ≥ 1", got: ks) }
-                return Int(v)
+                guard let k = CheckedArithmetic.integer(v), k >= 1 else { throw ParameterError("ks", must: "integers ≥ 1", got: ks) }
+                return k
             }
             table.heads = try heads.split(separator: ",").map { h throws(ParameterError) in
                 guard let kind = HeadKind(rawValue: String(h)) else {
@@ -55,7 +55,7 @@ struct FeaturesCommand: ParsableCommand {
             table.alpha = try MatrixText.parseList(alpha, parameter: "alpha")
             if let n = neurons { try requireAtLeastOne(n, "neurons") }
             table.neurons = neurons
-            try requireAtLeastOne(seeds, "seeds")
+            try FeatureCountTable.checkSize(features: table.featureCounts.count, heads: table.heads.count, seeds: seeds)
             try requireAtLeastOne(jobs, "jobs")
             table.seeds = (1...seeds).map(UInt64.init)
             table.base.d = d; table.base.etaE = etaE; table.base.tEnd = tEnd
@@ -70,6 +70,13 @@ struct FeaturesCommand: ParsableCommand {
             FileHandle.standardError.write(Data(String(format: "\r[%d/%d runs] %.1f s elapsed, ~%.0f s left ", done, total, elapsed, left).utf8))
             if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
+        let failures = cells.flatMap(\.failures)
+        let runs = cells.reduce(0) { $0 + $1.counts.count }
+        if let empty = cells.first(where: { $0.counts.allSatisfy { $0 == nil } }) {
+            // A cell with no successful run has no result: nothing on stdout.
+            printError("headflow: every run of k = \(empty.features), head \(empty.head.rawValue) failed (\(failures.count) of \(runs) runs in all); first: \(failures[0])")
+            throw ExitCode.failure
+        }
         let report = FeatureCountReport(table: table, cells: cells)
         switch fmt {
         case .json: print(report.json.rendered(pretty: true))
@@ -77,9 +84,9 @@ struct FeaturesCommand: ParsableCommand {
         case .markdown: print(report.grid(markdown: true), terminator: "")
         default: print(report.grid(markdown: false), terminator: "")
         }
-        let failures = cells.flatMap(\.failures)
-        for f in failures { printError("headflow: \(f)") }
-        if !failures.isEmpty { throw ExitCode.failure }
+        if !failures.isEmpty {
+            printError("headflow: \(failures.count) of \(runs) runs failed (marked in the table, left out of the means); first: \(failures[0])")
+        }
     }
 
     private func requireAtLeastOne(_ n: Int, _ name: String) throws(ParameterError) {

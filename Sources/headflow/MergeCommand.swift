@@ -25,7 +25,10 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         guard !inputs.isEmpty else { throw ValidationError("merge needs at least one DIR (a sweep --out directory or sweep JSON)") }
         let fmt: OutputFormat
-        do { fmt = try OutputFormat.parse(format, allowed: [.table, .csv, .json, .markdown]) } catch { throw error.validation }
+        do {
+            fmt = try OutputFormat.parse(format, allowed: [.table, .csv, .json, .markdown])
+            if let out { try OutputPath.validate(out, option: "out") }
+        } catch { throw error.validation }
         let merged = try loadSweeps(inputs)
         let metric: SweepMetric
         do { metric = try merged.metric(outcome) } catch { throw error.validation }

@@ -46,6 +46,7 @@ struct SweepOptions: ParsableArguments {
         }
         try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
         let shard = try shard.map { s throws(ParameterError) in try Shard(parsing: s) }
+        if let out { try OutputPath.validate(out, option: "out") }
         let empty = SweepResult(manifest: grid.manifest(engine: engine.settingsJSON), axes: grid.axes, cells: [])
         return (grid, engine, shard, try empty.metric(outcome))
     }

@@ -10,7 +10,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         Same data/model options as `run`; time is t = lr·step and the head step is lr·η_E/η. Samples record \
         the SGD state (A = VᵀW, B = WᵀΠW, E) with the population ρ and loss at it; events are the first step \
-        time their condition holds. JSON keys: those of `run` plus norms. Progress goes to stderr (--quiet: none). \
+        time their condition holds. JSON keys: those of `run` plus norms. Progress and the wall-clock time go to stderr (--quiet: none), never into the result, so the same seed gives the same bytes. \
         A degenerate batch (zero BN variance) or a non-finite loss stops with an error naming the step (exit 1).
         """)
 
@@ -40,7 +40,9 @@ struct TrainCommand: ParsableCommand {
             printError("headflow: \(failure)")
             throw ExitCode.failure
         }
-        let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory, seconds: seconds)
+        // Wall-clock time goes to stderr only: the same seed gives the same bytes on stdout.
+        if !quiet { printError("train: \(trajectory.steps) steps in \(NumberFormat.short(seconds)) s") }
+        let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory)
         switch fmt {
         case .json: print(report.json.rendered(pretty: true))
         case .csv: print(report.csv, terminator: "")

@@ -69,14 +69,17 @@ public struct RunSpec: Equatable, Sendable {
     }
 
     /// Validates every parameter and builds the problem. Throws a
-    /// `ParameterError` naming the first invalid one.
-    public func problem() throws(ParameterError) -> PopulationProblem {
+    /// `ParameterError` naming the first invalid one — or the option to lower
+    /// when the run would not fit in memory (`memoryEstimate`, checked before
+    /// anything is allocated; `integrator: false` for a run another solver takes).
+    public func problem(integrator: Bool = true) throws(ParameterError) -> PopulationProblem {
         try require(d, "d", "an integer ≥ 1", { $0 >= 1 })
         try require(neurons, "neurons", "an integer ≥ 1", { $0 >= 1 })
         try model.validate()
-        try require(rtol, "rtol", "a finite tolerance > 0", { $0 > 0 })
-        try require(atol, "atol", "a finite tolerance ≥ 0", { $0 >= 0 })
-        try require(maxSteps, "max-steps", "an integer ≥ 1", { $0 >= 1 })
+        try settings.validate()
+        if let initScale { try require(initScale, "init-scale", "a finite σ_0 > 0", { $0 > 0 }) }
+        try require(points, "points", "an integer ≥ 2", { $0 >= 2 })
+        try MemoryBudget.machine.check(memoryEstimate(integrator: integrator))
         let start = try initialCondition.state(model: model, neurons: neurons, head: head)
         let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE,
                                   tEnd: tEnd, sampling: .logarithmic(points: points))

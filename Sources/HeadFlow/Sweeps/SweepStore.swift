@@ -32,6 +32,7 @@ public struct SweepStore: Sendable {
     /// Opens `directory` for the sweep `manifest`, creating it (and writing the
     /// manifest) if needed. Throws when it holds a different sweep or cannot be written.
     public static func open(_ directory: String, manifest: JSONValue) throws(SweepFileError) -> SweepStore {
+        do { try OutputPath.validate(directory, option: "out") } catch { throw SweepFileError(directory, error.description) }
         let fm = FileManager.default
         let cells = directory + "/" + cellsName
         do { try fm.createDirectory(atPath: cells, withIntermediateDirectories: true) } catch {
