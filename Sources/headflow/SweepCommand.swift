@@ -65,7 +65,11 @@ struct SweepOptions: ParsableArguments {
                 throw ValidationError("--out must be a directory for this sweep (\(error))")
             }
             let wanted = Set(mine)
-            done = store!.finished().filter { wanted.contains($0.index) }
+            do {
+                let (kept, rejected) = store!.resumable(try VerifiedManifest(manifest, source: out))
+                for why in rejected { printError("sweep: \(why); computing it again") }
+                done = kept.filter { wanted.contains($0.index) }
+            } catch { throw ValidationError("--out must be a directory for this sweep (\(error))") }
         }
         let finished = Set(done.map(\.index))
         let todo = mine.filter { !finished.contains($0) }

@@ -14,7 +14,7 @@ extension SweepReport {
                 ("cells", .integer(result.expected.count)), ("finished", .integer(result.cells.count - result.failed.count)),
                 ("failed", .integer(result.failed.count)), ("missing", .integer(result.missing.count)),
             ])),
-            ("cells", .array(result.cells.map { $0.json(axes: result.axes) })),
+            ("cells", .array(result.cells.map { [grid = Fingerprint.of(result.manifest)] in $0.json(axes: result.axes, grid: grid) })),
         ]
         if result.seedAxis != nil {
             kv.append(("groups", .array(table.entries.map { e in
@@ -156,13 +156,14 @@ extension SweepResult {
         self.init(manifest: manifest, axes: plain.axes, cells: plain.cells, shard: shard)
     }
 
-    /// Reads a sweep from a `--out` directory or a sweep JSON file.
+    /// Reads a sweep from a `--out` directory or a sweep JSON file, its
+    /// manifest and every cell verified (`verified(source:)`).
     public static func load(_ path: String, isDirectory: Bool) throws(SweepFileError) -> SweepResult {
         if isDirectory {
             let (manifest, cells) = try SweepStore.load(path)
-            return try SweepResult(manifest: manifest, cells: cells, source: path)
+            return try SweepResult(manifest: manifest, cells: cells, source: path).verified(source: path)
         }
-        return try SweepResult(sweepJSON: try SweepStore.readJSON(path), source: path)
+        return try SweepResult(sweepJSON: try SweepStore.readJSON(path), source: path).verified(source: path)
     }
 }
 
