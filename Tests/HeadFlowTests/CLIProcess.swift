@@ -10,6 +10,8 @@ struct CLIRun: Sendable {
     let timedOut: Bool
     let out: String
     let err: String
+    /// Wall-clock seconds it ran.
+    var seconds = 0.0
 
     /// The non-empty lines of stderr.
     var errLines: [Substring] { err.split(separator: "\n", omittingEmptySubsequences: true) }
@@ -25,6 +27,7 @@ func runCLI(_ args: [String], in directory: URL? = nil, timeout: Double = 60) th
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     p.standardInput = FileHandle.nullDevice
+    let started = Date()
     try p.run()
     let group = DispatchGroup()
     nonisolated(unsafe) var o = Data(), e = Data()
@@ -39,7 +42,8 @@ func runCLI(_ args: [String], in directory: URL? = nil, timeout: Double = 60) th
     p.waitUntilExit()
     let signalled = p.terminationReason == .uncaughtSignal
     return CLIRun(code: signalled ? -1 : p.terminationStatus, signal: signalled ? p.terminationStatus : nil, timedOut: timedOut,
-                  out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+                  out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self),
+                  seconds: Date().timeIntervalSince(started))
 }
 
 /// A fresh empty temporary directory for one test.

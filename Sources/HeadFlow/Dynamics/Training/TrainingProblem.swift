@@ -69,7 +69,7 @@ public struct TrainingProblem: Sendable {
         if case .fixed(let n) = data {
             try require(n, "samples", "an integer ≥ --batch = \(batch)", { $0 >= batch })
             let doubles = Double(n) * Double(model.patches - model.featurePatches) * Double(model.dimension - k)
-            try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (got \(doubles))",
+            try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (here \(NumberFormat.short(doubles)))",
                         { _ in doubles <= 2e9 })
         }
         try sampling.validate()
