@@ -212,6 +212,17 @@ struct ReliabilityTests {
         #expect(!r.err.contains("--init-b") && !r.err.contains("--lr-e"))
     }
 
+    @Test("a 100 kB value is cut in the error, which stays one line")
+    func longValue() throws {
+        let x = String(repeating: "x", count: 100_000)
+        #expect(ParameterError("d", must: "an integer ≥ 1", got: x).description.count < 200)
+        #expect(ParameterError("d", must: "an integer ≥ 1", got: "a\nb").description.contains("a b"))
+        for args in [["run", "--alpha", x], ["run", "--noise", x], ["sweep", "--vary", x]] {
+            let r = try runCLI(args)
+            #expect(r.code == 64 && r.out.isEmpty && r.errLines.count == 1 && r.err.count < 600, "\(args[0]) \(args[1]): \(r.err.count) bytes")
+        }
+    }
+
     // MARK: - Determinism
 
     @Test("train: the same seed gives the same bytes (no wall-clock time in the result)", arguments: ["table", "json"])
