@@ -30,7 +30,7 @@ struct HeadFlowCommand: ParsableCommand {
                 Foundation.exit(0)
             }
             // The parser's own messages echo a bad value whole: cut it like ParameterError does.
-            let text = ParameterError.truncated(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)", limit: 400)
+            let text = ParameterError.truncatingWords(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)")
             FileHandle.standardError.write(Data("headflow: \(text)\n".utf8))
             Foundation.exit(code.rawValue)
         }

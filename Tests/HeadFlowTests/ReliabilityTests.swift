@@ -217,9 +217,10 @@ struct ReliabilityTests {
         let x = String(repeating: "x", count: 100_000)
         #expect(ParameterError("d", must: "an integer ≥ 1", got: x).description.count < 200)
         #expect(ParameterError("d", must: "an integer ≥ 1", got: "a\nb").description.contains("a b"))
-        for args in [["run", "--alpha", x], ["run", "--noise", x], ["sweep", "--vary", x]] {
+        for args in [["run", "--alpha", x], ["run", "--noise", x], ["sweep", "--vary", x], ["run", "--max-steps=" + x]] {
             let r = try runCLI(args)
             #expect(r.code == 64 && r.out.isEmpty && r.errLines.count == 1 && r.err.count < 600, "\(args[0]) \(args[1]): \(r.err.count) bytes")
+            #expect(r.err.contains(args[1].prefix { $0 != "=" }), "the option stays named: \(r.err)")
         }
     }
 

@@ -23,6 +23,14 @@ public struct ParameterError: Error, Equatable, Sendable, CustomStringConvertibl
     /// Longest echo of a received value in an error.
     public static let maximumEcho = 120
 
+    /// `line` with every word longer than `maximumEcho` characters cut
+    /// (`truncated`), so a long value is shortened but the option named after
+    /// it stays (the parser's "The value '…' is invalid for '--d <d>'").
+    public static func truncatingWords(_ line: String) -> String {
+        guard line.count > maximumEcho else { return line }
+        return line.split(separator: " ", omittingEmptySubsequences: false).map { truncated(String($0)) }.joined(separator: " ")
+    }
+
     /// `text` if at most `limit` characters, else its start, `…`, and its length;
     /// line breaks become spaces, so an error stays one line.
     public static func truncated(_ text: String, limit: Int = maximumEcho) -> String {
