@@ -16,7 +16,7 @@ struct FeaturesCommand: ParsableCommand {
 
     @Option(help: "Feature counts k (rows), comma-separated.")
     var ks: String = "2,3,4"
-    @Option(help: "Head variants (columns): none | offdiag | full | diag | random, comma-separated.")
+    @Option(help: "Head variants (columns), comma-separated: \(HeadKind.choiceList).")
     var heads: String = "none,offdiag,full"
     @Option(help: "Magnitudes α_1 > α_2 ≥ …; k features use the first k.")
     var alpha: String = "1.5,1.0,0.8,0.7"
@@ -32,7 +32,7 @@ struct FeaturesCommand: ParsableCommand {
     var tEnd: Double = 2e5
     @Option(help: "Threads (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Output: table | markdown | csv | json.")
+    @Option(help: OutputFormat.help([.table, .markdown, .csv, .json]), completion: OutputFormat.completion([.table, .markdown, .csv, .json]))
     var format: String = "table"
     @Flag(help: "No progress on stderr.")
     var quiet = false

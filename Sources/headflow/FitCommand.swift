@@ -18,7 +18,7 @@ struct FitCommand: ParsableCommand {
     var x: String?
     @Option(help: ArgumentHelp("The metric on the y axis: an event (learn_w1_v1, …), t_learn, peak_e21, final_loss (default: --outcome).", valueName: "METRIC"))
     var y: String?
-    @Option(help: "Output: table | json.")
+    @Option(help: OutputFormat.help([.table, .json]), completion: OutputFormat.completion([.table, .json]))
     var format: String = "table"
     @OptionGroup(title: "Sweep (when no SWEEP is given)") var sweep: SweepOptions
 

@@ -46,3 +46,14 @@ extension ParameterError {
     /// The CLI form: a `ValidationError`, exit code 64.
     var validation: ValidationError { ValidationError(description) }
 }
+
+extension IntegrationFailure {
+    /// The failure as the CLI prints it: the library's sentence plus the options that help.
+    var withHint: String {
+        switch self {
+        case .stepUnderflow: return "\(self); try --stepper msbdf, a looser --rtol/--atol or a shorter --t-end"
+        case .tooManySteps: return "\(self); use --stepper msbdf, or raise --max-steps"
+        default: return "\(self)"
+        }
+    }
+}

@@ -17,7 +17,7 @@ struct MergeCommand: ParsableCommand {
     var inputs: [String] = []
     @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp("What to tabulate (as in sweep).", valueName: "METRIC"))
     var outcome: String = "outcome"
-    @Option(help: "Output: table | csv | json | markdown.")
+    @Option(help: OutputFormat.help([.table, .csv, .json, .markdown]), completion: OutputFormat.completion([.table, .csv, .json, .markdown]))
     var format: String = "table"
     @Option(help: ArgumentHelp("Also write the merged cells as one sweep directory.", valueName: "DIR"))
     var out: String?

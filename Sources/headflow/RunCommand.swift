@@ -8,14 +8,15 @@ struct RunCommand: ParsableCommand {
         abstract: "Integrate the population gradient flow (GSL odeiv2) and report trajectory, events and head peaks.",
         discussion: """
         Events: learn_w{j}_v{ℓ} (first |cos_ℓj| ≥ 0.9), substitution (first |E_ji|·|a_1i|³ > 10·|a_1j|³ after \
-        neuron i learned v_1), peak_offdiag (max |E_jr| and when). JSON keys: parameters, trajectory, events, \
+        neuron i learned v_1), peak_offdiag (max |E_jr| and when). The trajectory holds the --points recorded times plus the state at \
+        each located event and each head peak. JSON keys: parameters, trajectory, events, \
         peak_offdiag, final, solver.
         """)
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Named parameter set (sgd: the regime where SGD follows the flow, see `headflow train --preset sgd`); options left at their default take the preset's value.")
-    var preset: String?
-    @Option(help: "Output: table | json | csv.")
+    @Option(help: "Named parameter set (sgd: the regime where SGD follows the flow, see `headflow train --preset sgd`); options not given take the preset's value.")
+    var preset: TrainPreset?
+    @Option(help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
     func run() throws {
@@ -25,9 +26,9 @@ struct RunCommand: ParsableCommand {
             spec = try options.spec(preset: preset)
             problem = try spec.problem()
         } catch { throw error.validation }
-        let trajectory = PopulationSolver(settings: spec.settings).solve(problem)
+        let trajectory = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling, saveEvents: true)
         if case .failed(let failure) = trajectory.status {
-            printError("headflow: \(failure)")
+            printError("headflow: \(failure.withHint)")
             throw ExitCode.failure
         }
         let report = RunReport(spec: spec, problem: problem, trajectory: trajectory)

@@ -1,109 +1,90 @@
 import ArgumentParser
 import HeadFlow
 
-/// The options of one population run; maps one-to-one onto `RunSpec`.
+/// The options of one population run: one optional option per entry of the
+/// parameter table (`RunParameter.all`), named and documented by its entry; nil
+/// means "not given". `spec(over:)` applies the given ones, in table order, to a
+/// base spec (the defaults or a preset) and validates the result. A new run
+/// parameter is a table entry plus one line here whose property name is the
+/// entry's name in camel case (a test checks the two agree).
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("d"), help: "Dimension d (random start: d ≥ k + m; sets σ_0 = 1/√d).")
-    var d: Int = 100
-    @Option(help: "Patches per sample P.")
-    var patches: Int = 32
-    @Option(name: .customLong("feature-patches"), help: "Feature patches per sample s (1 ≤ s ≤ P).")
-    var featurePatches: Int = 8
-    @Option(help: "Feature magnitudes α_1 > α_2 ≥ … (k comma-separated values).")
-    var alpha: String = "1.5,1.0"
-    @Option(help: "Feature probabilities p_ℓ, summing to 1 (default: uniform).")
-    var prob: String?
-    @Option(help: "Noise scale σ_ξ > 0 (noise patches ~ N(0, σ_ξ² Π)).")
-    var noise: Double = 1.0
-    @Option(name: .customLong("mask-prob"), help: "Probability a patch goes to view 1 (choice: 0.5).")
-    var maskProb: Double = 0.5
-    @Option(help: "Neurons m (default 2, or the columns of --init-a).")
-    var neurons: Int?
-    @Option(help: "Prediction head: none | offdiag | full | diag | random.")
-    var head: String = "offdiag"
-    @Option(help: "Encoder rate η ≥ 0.")
-    var eta: Double = 1
-    @Option(name: .customLong("eta-e"), help: "Head rate η_E ≥ 0 (the paper: η_E ≪ η).")
-    var etaE: Double = 0.01
-    @Option(name: .customLong("t-end"), help: "End time (units of 1/η).")
-    var tEnd: Double = 2e4
-    @Option(help: "Seed of the random start (and of a random head).")
-    var seed: UInt64 = 1
-    @Option(name: .customLong("init-a"), help: "Explicit A(0), rows ℓ, columns j: \"a11,a12;a21,a22\" (a_ℓj = ⟨w_j, v_ℓ⟩).")
-    var initA: String?
-    @Option(name: .customLong("init-b"), help: "Explicit B(0) = WᵀΠW (m×m, symmetric PSD): \"b11,b12;b21,b22\".")
-    var initB: String?
-    @Option(name: .customLong("init-scale"), help: "σ_0 of the random start (default 1/√d).")
-    var initScale: Double?
-    @Option(help: "Relative tolerance of the GSL error control.")
-    var rtol: Double = 1e-8
-    @Option(help: "Absolute tolerance of the GSL error control.")
-    var atol: Double = 1e-12
-    @Option(help: "GSL odeiv2 stepper: auto (rk8pd, then msbdf after 5000 steps: stiff tails) | rk8pd | rkck | rkf45 | rk4 | msbdf | bsimp | rk4imp (implicit ones use a finite-difference Jacobian).")
-    var stepper: String = "auto"
-    @Option(help: "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end.")
-    var points: Int = 400
-    @Option(name: .customLong("max-steps"), help: "At most this many accepted integrator steps.")
-    var maxSteps: Int = 5_000_000
+    @Option(name: .customLong("d"), help: Self.help("d")) var d: String?
+    @Option(help: Self.help("patches")) var patches: String?
+    @Option(name: .customLong("feature-patches"), help: Self.help("feature-patches")) var featurePatches: String?
+    @Option(parsing: .unconditional, help: Self.help("alpha")) var alpha: String?
+    @Option(parsing: .unconditional, help: Self.help("prob")) var prob: String?
+    @Option(parsing: .unconditional, help: Self.help("noise")) var noise: String?
+    @Option(name: .customLong("mask-prob"), parsing: .unconditional, help: Self.help("mask-prob")) var maskProb: String?
+    @Option(parsing: .unconditional, help: Self.help("neurons")) var neurons: String?
+    @Option(help: Self.help("head")) var head: String?
+    @Option(parsing: .unconditional, help: Self.help("eta")) var eta: String?
+    @Option(name: .customLong("eta-e"), parsing: .unconditional, help: Self.help("eta-e")) var etaE: String?
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: Self.help("t-end")) var tEnd: String?
+    @Option(parsing: .unconditional, help: Self.help("seed")) var seed: String?
+    @Option(name: .customLong("init-a"), parsing: .unconditional, help: Self.help("init-a")) var initA: String?
+    @Option(name: .customLong("init-b"), parsing: .unconditional, help: Self.help("init-b")) var initB: String?
+    @Option(name: .customLong("init-scale"), parsing: .unconditional, help: Self.help("init-scale")) var initScale: String?
+    @Option(parsing: .unconditional, help: Self.help("rtol")) var rtol: String?
+    @Option(parsing: .unconditional, help: Self.help("atol")) var atol: String?
+    @Option(help: Self.help("stepper")) var stepper: String?
+    @Option(parsing: .unconditional, help: Self.help("points")) var points: String?
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: Self.help("max-steps")) var maxSteps: String?
 
-    /// The library value these options name; a `ParameterError` names the bad option.
-    func spec() throws(ParameterError) -> RunSpec {
-        var s = RunSpec()
-        s.d = d; s.patches = patches; s.featurePatches = featurePatches
-        s.alpha = try MatrixText.parseList(alpha, parameter: "alpha")
-        s.prob = try prob.map { v throws(ParameterError) in try MatrixText.parseList(v, parameter: "prob") }
-        s.noise = noise; s.maskProb = maskProb
-        guard let h = HeadKind(rawValue: head) else {
-            throw ParameterError("head", must: "one of " + HeadKind.allCases.map(\.rawValue).joined(separator: ", "), got: head)
-        }
-        s.head = h
-        s.eta = eta; s.etaE = etaE; s.tEnd = tEnd; s.seed = seed
-        s.initA = try initA.map { v throws(ParameterError) in try MatrixText.parseMatrix(v, parameter: "init-a") }
-        s.initB = try initB.map { v throws(ParameterError) in try MatrixText.parseMatrix(v, parameter: "init-b") }
-        if let n = neurons { s.neurons = n } else if let a = s.initA { s.neurons = a.cols } else if let b = s.initB { s.neurons = b.cols }
-        s.initScale = initScale
-        s.rtol = rtol; s.atol = atol
-        guard let st = StepperKind(rawValue: stepper) else {
-            throw ParameterError("stepper", must: "one of " + StepperKind.allCases.map(\.rawValue).joined(separator: ", "), got: stepper)
-        }
-        s.stepper = st
-        s.points = points
-        s.maxSteps = maxSteps
-        return s
+    /// The help of table entry `name`: its text, the choices of a named choice, and the default.
+    static func help(_ name: String) -> ArgumentHelp {
+        guard let p = RunParameter.named(name) else { return ArgumentHelp("(unknown parameter \(name))") }
+        var text = p.help
+        if !p.kind.choices.isEmpty { text += " One of: " + p.kind.choices.joined(separator: ", ") + "." }
+        if let d = p.defaultText { text += " (default: \(d))" }
+        return ArgumentHelp(text, valueName: p.valueName)
     }
-}
 
-extension RunOptions {
-    /// The spec with `base` (a named preset) wherever an option was left at its
-    /// default; an option typed with its default value also yields to the preset.
+    /// The given options as (table entry, text), in table order.
+    var given: [(RunParameter, String)] {
+        var byProperty: [String: String] = [:]
+        for child in Mirror(reflecting: self).children {
+            guard let label = child.label, let option = child.value as? Option<String?> else { continue }
+            if let text = option.wrappedValue { byProperty[String(label.dropFirst())] = text }
+        }
+        return RunParameter.all.compactMap { p in byProperty[p.propertyName].map { (p, $0) } }
+    }
+
+    /// The library value these options name over the defaults; a `ParameterError` names the bad option.
+    func spec() throws(ParameterError) -> RunSpec { try spec(over: RunSpec()) }
+
+    /// `base` (the defaults or a named preset) with every given option applied,
+    /// validated. `--neurons` not given: the columns of `--init-a` (or `--init-b`) when one is.
     func spec(over base: RunSpec) throws(ParameterError) -> RunSpec {
-        let explicit = try spec()
-        let defaults: RunSpec
-        do { defaults = try RunOptions.parse([]).spec() } catch { return explicit }
         var s = base
-        func pick<T: Equatable>(_ key: WritableKeyPath<RunSpec, T>) {
-            if explicit[keyPath: key] != defaults[keyPath: key] { s[keyPath: key] = explicit[keyPath: key] }
+        let options = given
+        for (p, text) in options { try p.assign(text: text, to: &s) }
+        if !options.contains(where: { $0.0.name == "neurons" }) {
+            if let a = s.initA { s.neurons = a.cols } else if let b = s.initB { s.neurons = b.cols }
         }
-        pick(\.d); pick(\.patches); pick(\.featurePatches); pick(\.alpha); pick(\.prob); pick(\.noise); pick(\.maskProb)
-        pick(\.neurons); pick(\.head); pick(\.eta); pick(\.etaE); pick(\.tEnd); pick(\.seed); pick(\.initA); pick(\.initB)
-        pick(\.initScale); pick(\.rtol); pick(\.atol); pick(\.stepper); pick(\.points); pick(\.maxSteps)
+        try s.validate()
         return s
     }
 
-    /// The spec of `preset` (a `TrainPreset` name; its population part) merged with these options.
-    func spec(preset name: String?) throws(ParameterError) -> RunSpec {
-        guard let name else { return try spec() }
-        return try spec(over: TrainPreset.named(name).spec.run)
+    /// The spec of `preset` (its population part), or the defaults, with these options applied.
+    func spec(preset: TrainPreset?) throws(ParameterError) -> RunSpec {
+        try spec(over: preset?.spec.run ?? RunSpec())
     }
 }
 
-extension TrainPreset {
-    /// The preset called `name` (`--preset`), or a `ParameterError` naming the valid ones.
-    static func named(_ name: String) throws(ParameterError) -> TrainPreset {
-        guard let p = TrainPreset(rawValue: name) else {
-            throw ParameterError("preset", must: "one of " + TrainPreset.allCases.map(\.rawValue).joined(separator: ", "), got: name)
+extension RunParameter {
+    /// The Swift property of `RunOptions` for this entry: its name in camel case (`eta-e` → `etaE`).
+    var propertyName: String {
+        let parts = name.split(separator: "-")
+        return parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
+    }
+
+    /// The value name in `--help` (`<eta-e>`, `<a11,a12;a21,a22>`).
+    var valueName: String {
+        switch kind {
+        case .matrix: return name == "init-b" ? "b11,b12;b21,b22" : "a11,a12;a21,a22"
+        case .list: return "x1,x2,…"
+        default: return name
         }
-        return p
     }
 }
 

@@ -15,8 +15,8 @@ struct SGDOptions: ParsableArguments {
     var data: String?
     @Option(help: "Samples in the fixed data set (--data fixed; ≥ --batch).")
     var samples: Int?
-    @Option(help: "Sampler: full (forms W and every patch; cost ∝ d) | projected (exact on [A; R]; cost independent of d). Default full.")
-    var sampler: String?
+    @Option(help: "Sampler: full (forms W and every patch; cost ∝ d) or projected (exact on [A; R]; cost independent of d). Default full.")
+    var sampler: SGDSampler?
     @Option(name: .customLong("bn-epsilon"), help: "ε added to the batch variance in BN (choice: 0).")
     var bnEpsilon: Double?
     @Option(name: .customLong("data-seed"), help: "Seed of the batches (default: derived from the run's --seed).")
@@ -45,12 +45,7 @@ struct SGDOptions: ParsableArguments {
         default:
             throw ParameterError("data", must: "one of online, fixed", got: data ?? "")
         }
-        if let name = sampler {
-            guard let v = SGDSampler(rawValue: name) else {
-                throw ParameterError("sampler", must: "one of " + SGDSampler.allCases.map(\.rawValue).joined(separator: ", "), got: name)
-            }
-            t.sampler = v
-        }
+        if let sampler { t.sampler = sampler }
         if let bnEpsilon { t.epsilon = bnEpsilon }
         if let dataSeed { t.dataSeed = dataSeed }
     }

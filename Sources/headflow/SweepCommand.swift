@@ -16,8 +16,8 @@ struct SweepOptions: ParsableArguments {
         "What to tabulate: outcome, t_learn (first learn time of v_2), peak_e21 (max |E_21|), final_loss, "
             + "features_learned, or an event (learn_w1_v1, substitution, …).", valueName: "METRIC"))
     var outcome: String = "outcome"
-    @Option(help: "Engine per cell: population (the exact flow) | sgd (mini-batch SGD as headflow train; options below).")
-    var engine: String = "population"
+    @Option(help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train; options below).")
+    var engine: EngineKind = .population
     @OptionGroup(title: "SGD options (--engine sgd; as in headflow train)") var sgd: SGDOptions
     @Option(help: "Cells run in parallel (default: all cores).")
     var jobs: Int = Parallel.coreCount
@@ -31,7 +31,7 @@ struct SweepOptions: ParsableArguments {
     /// The validated grid, engine, shard and metric; every error names its option.
     func plan() throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
         try require(jobs >= 1, ParameterError("jobs", must: "an integer ≥ 1", got: "\(jobs)"))
-        let kind = try EngineKind.parse(engine)
+        let kind = engine
         let base = try run.spec()
         var axes: [SweepAxis] = []
         for v in vary { axes.append(try SweepAxis(parsing: v)) }
@@ -110,7 +110,8 @@ struct SweepCommand: ParsableCommand {
         """)
 
     @OptionGroup var sweep: SweepOptions
-    @Option(help: "Output: table | csv | json | markdown (csv/json/markdown: one row per cell with every parameter).")
+    @Option(help: OutputFormat.help([.table, .csv, .json, .markdown], "(csv/json/markdown: one row per cell with every parameter)."),
+            completion: OutputFormat.completion([.table, .csv, .json, .markdown]))
     var format: String = "table"
     @Flag(help: "Also fit log METRIC on log of the one varied parameter besides seed (GSL least squares).")
     var fit = false

@@ -15,7 +15,7 @@ struct TrainCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: TrainOptions
-    @Option(help: "Output: table | json | csv.")
+    @Option(help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
     func run() throws {
@@ -37,7 +37,7 @@ struct TrainCommand: ParsableCommand {
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         if case .failed(let failure) = trajectory.status {
-            printError("headflow: \(failure)")
+            printError("headflow: \(failure.withHint)")
             throw ExitCode.failure
         }
         // Wall-clock time goes to stderr only: the same seed gives the same bytes on stdout.

@@ -5,8 +5,8 @@ import HeadFlow
 /// one-to-one onto `TrainSpec`.
 struct TrainOptions: ParsableArguments {
     @OptionGroup var model: RunOptions
-    @Option(help: "Named parameter set (\(TrainPreset.allCases.map(\.rawValue).joined(separator: ", "))); options left at their default take the preset's value.")
-    var preset: String?
+    @Option(help: "Named parameter set; options not given take the preset's value.")
+    var preset: TrainPreset?
     @OptionGroup var training: SGDOptions
     @Option(name: .customLong("log-every"), help: "Record a sample (and print progress) every this many steps (default: --points log-spaced times; progress every 5%).")
     var logEvery: Int?
@@ -15,7 +15,7 @@ struct TrainOptions: ParsableArguments {
 
     /// The library value these options name; a `ParameterError` names the bad option.
     func spec() throws(ParameterError) -> TrainSpec {
-        var s = try preset.map { name throws(ParameterError) in try TrainPreset.named(name).spec } ?? TrainSpec()
+        var s = preset?.spec ?? TrainSpec()
         s.run = preset == nil ? try model.spec() : try model.spec(over: s.run)
         try training.apply(to: &s)
         if let logEvery { s.logEvery = logEvery }

@@ -27,13 +27,12 @@ struct ClaimsCascadeTests {
     @Test("cascade-order fails when the head cannot move")
     func cascadeOrderControls() throws { try expectControlsFail(CascadeOrder()) }
 
-    @Test("features-learned-vs-width: the head learns more features at every width, never more than min(k, m)")
+    @Test("features-learned-vs-width: the head learns more features at every width")
     func featuresVsWidth() throws {
         let v = try FeaturesLearnedVsWidth().verdict()
         #expect(v.passed, "\(ClaimReport.measuredCell(v))")
         for m in [2, 3, 4, 6] {
             #expect(try #require(v.value("mean_head_m\(m)")) > (try #require(v.value("mean_none_m\(m)"))))
-            #expect(try #require(v.value("max_m\(m)")) <= Double(min(3, m)))
         }
     }
 

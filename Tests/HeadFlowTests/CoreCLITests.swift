@@ -78,12 +78,15 @@ struct CoreCLITests {
             #expect(params[key] != nil, "parameters lack \(key)")
         }
         let traj = try #require(json["trajectory"] as? [[String: Any]])
-        #expect(traj.count == 50)
+        // The 50 recorded times, plus the state at each located event and head peak.
+        let times = Set(traj.compactMap { $0["t"] as? Double })
+        #expect(traj.count > 50 && times.count == traj.count)
         for key in ["t", "a", "cos", "B", "E", "rho", "loss"] { #expect(traj[0][key] != nil) }
         let events = try #require(json["events"] as? [String: Any])
         for j in 1...2 { for l in 1...2 { #expect(events.keys.contains("learn_w\(j)_v\(l)")) } }
         #expect(events["learn_w2_v1"] is NSNull)
         #expect((events["substitution"] as? Double).map { $0 > 0 } == true)
+        for case let (name, t as Double) in events { #expect(times.contains(t), "\(name) at \(t) is not a sample") }
         let peaks = try #require(json["peak_offdiag"] as? [[Any]])
         let e21 = try #require(peaks[1][0] as? [String: Double])
         #expect(e21["value"]! > 0.01 && e21["t"]! > 0)

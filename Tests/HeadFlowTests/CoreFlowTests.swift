@@ -14,9 +14,8 @@ func canonicalSpec(head: HeadKind, tEnd: Double = 2e4) -> RunSpec {
 
 /// Solves `spec` (which must be valid) and requires success.
 func solved(_ spec: RunSpec, times: [Double]? = nil) throws -> Trajectory {
-    var p = try spec.problem()
-    if let times { p.sampling = .explicit(times) }
-    let t = PopulationSolver(settings: spec.settings).solve(p)
+    let p = try spec.problem()
+    let t = PopulationSolver(settings: spec.settings).solve(p, saveat: times.map { .explicit($0) } ?? spec.sampling)
     try #require(t.status == .success, "solve failed: \(t.status)")
     return t
 }
@@ -67,7 +66,7 @@ struct CoreFlowTests {
         let times = [50.0, 200, 600, 1500, 4000]
         let start = ReducedState(a: a0, r: LinearAlgebra.gramFactor(b0)!, e: .identity(2))
         let reduced = PopulationSolver(settings: settings).solve(
-            PopulationProblem(model: model, head: .offdiag, start: start, etaE: 0.05, tEnd: 4000, sampling: .explicit(times)))
+            PopulationProblem(model: model, head: .offdiag, start: start, etaE: 0.05, tEnd: 4000), saveat: .explicit(times))
         try #require(reduced.status == .success)
         let full = try fullDimensionFlow(model: model, head: .offdiag, w0: w0, eta: 1, etaE: 0.05, times: times, settings: settings)
         for (s, f) in zip(reduced.samples.dropFirst(), full) {

@@ -125,12 +125,17 @@ struct ReliabilityTests {
 
     @Test("tolerances have a range; rtol = atol = 1e308 is refused, not integrated")
     func toleranceRanges() throws {
-        for (rtol, atol, bad) in [(1e308, 1e-12, "rtol"), (1e-2, 1e-12, "rtol"), (1e-15, 1e-12, "rtol"), (1e-8, 1e308, "atol"),
-                                  (1e-8, -1e-20, "atol"), (1e-8, .nan, "atol")] {
-            let s = IntegratorSettings(rtol: rtol, atol: atol)
+        for (rtol, atol, bad) in [(1e308, 1e-12, "rtol"), (0.1, 1e-12, "rtol"), (1e-15, 1e-12, "rtol"), (1e-8, 1e308, "atol"),
+                                  (1e-8, -1e-20, "atol"), (1e-8, .nan, "atol"), (1e-8, 0.1, "atol")] {
+            var s = RunSpec()
+            s.rtol = rtol; s.atol = atol
             do { try s.validate(); Issue.record("accepted rtol \(rtol) atol \(atol)") } catch { #expect(error.parameter == bad) }
         }
-        for (rtol, atol) in [(1e-14, 0.0), (1e-3, 1e-3), (1e-8, 1e-12)] { try IntegratorSettings(rtol: rtol, atol: atol).validate() }
+        for (rtol, atol) in [(1e-14, 0.0), (1e-2, 1e-2), (1e-8, 1e-12)] {
+            var s = RunSpec()
+            s.rtol = rtol; s.atol = atol
+            try s.validate()
+        }
         let r = try runCLI(CoreCLITests.canonical + ["--rtol", "1e308", "--atol", "1e308"])
         #expect(r.code == 64 && r.out.isEmpty && r.err.contains("--rtol"))
     }

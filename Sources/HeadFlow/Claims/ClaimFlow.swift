@@ -5,18 +5,14 @@
 enum ClaimFlow {
     /// Solves `spec` with its own integrator settings; `sampling` replaces the
     /// spec's log-spaced samples (dense samples for a maximum over a window).
-    static func solve(_ spec: RunSpec, sampling: SampleTimes? = nil) throws(ParameterError) -> Trajectory {
-        var problem = try spec.problem()
-        if let sampling { problem.sampling = sampling }
-        return PopulationSolver(settings: spec.settings).solve(problem)
+    static func solve(_ spec: RunSpec, sampling: SampleTimes? = nil, events: EventSet = .standard) throws(ParameterError) -> Trajectory {
+        PopulationSolver(settings: spec.settings).solve(try spec.problem(), saveat: sampling ?? spec.sampling, events: events)
     }
 
     /// Solves independent presets on both cores (`Parallel.map`), results in
     /// input order. Every preset is validated first.
     static func solveAll(_ specs: [RunSpec]) throws(ParameterError) -> [Trajectory] {
-        var jobs: [(PopulationProblem, IntegratorSettings)] = []
-        for s in specs { jobs.append((try s.problem(), s.settings)) }
-        return Parallel.map(jobs) { job in PopulationSolver(settings: job.1).solve(job.0) }
+        try Ensemble.solve(specs)
     }
 
     /// The failure of `trajectory` as one line (`label: integration failed at t = …`), nil on success.

@@ -49,17 +49,15 @@ public struct CollapseWithoutHead: Claim {
     /// Runs the claim's computation on `preset` (see the type's documentation).
     public func measure(_ preset: RunSpec) throws(ParameterError) -> ClaimMeasurement {
         let problem = try preset.problem()
-        let trajectory = PopulationSolver(settings: preset.settings).solve(problem)
+        let trajectory = try ClaimFlow.solve(preset)
         let failures = [ClaimFlow.failure(trajectory, "run")].compactMap { $0 }
         let k = problem.model.featureCount, m = problem.neurons
         let c0 = trajectory.samples[0].cosines, c = trajectory.final.cosines
         let minV1 = (0..<m).map { abs(c[0, $0]) }.min() ?? .nan
         let maxV2 = k > 1 ? (0..<m).map { abs(c[1, $0]) }.max() ?? .nan : .nan
         let maxV2Start = k > 1 ? (0..<m).map { abs(c0[1, $0]) }.max() ?? .nan : .nan
-        var diverse = Matrix(rows: k, cols: m)
-        for j in 0..<m { diverse[j % k, j] = 1 }
         let optimum = PopulationObjective(model: problem.model, neurons: m)
-            .evaluate(online: ReducedState(a: diverse, r: Matrix(rows: m, cols: m), e: .identity(m))).loss
+            .evaluate(online: .diverseOptimum(features: k, neurons: m)).loss
         return ClaimMeasurement(values: [
             MeasuredValue("min_cos_v1", minV1), MeasuredValue("max_cos_v2", maxV2),
             MeasuredValue("max_cos_v2_start", maxV2Start), MeasuredValue("growth_cos_v2", maxV2 / maxV2Start),

@@ -24,7 +24,6 @@ public struct EtaThreshold: Claim {
     ]
     /// What is measured, in `measure`'s order.
     public let quantities = [
-        Quantity("points", "grid points"),
         Quantity("switches", "changes of outcome between neighbouring grid points"),
         Quantity("collapse_first", "1 when the smallest η_E/η ends in collapse"),
         Quantity("diverse_last", "1 when the largest η_E/η ends diverse"),
@@ -34,7 +33,6 @@ public struct EtaThreshold: Claim {
     ]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
-        .atLeast("points", 9),
         .equals("collapse_first", 1),
         .equals("diverse_last", 1),
         .equals("switches", 1),
@@ -73,7 +71,7 @@ public struct EtaThreshold: Claim {
         let edge = zip(outcomes.indices, outcomes.dropFirst().indices).first { outcomes[$0] == .collapse && outcomes[$1] == .diverse }
         let symbols = outcomes.map { String($0.symbol) }.joined()
         return ClaimMeasurement(values: [
-            MeasuredValue("points", Double(ratios.count)), MeasuredValue("switches", Double(switches)),
+            MeasuredValue("switches", Double(switches)),
             MeasuredValue("collapse_first", outcomes.first == .collapse ? 1 : 0),
             MeasuredValue("diverse_last", outcomes.last == .diverse ? 1 : 0),
             MeasuredValue("other_outcomes", Double(other)),

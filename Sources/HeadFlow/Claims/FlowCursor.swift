@@ -13,7 +13,6 @@ struct FlowCursor: Sendable {
     /// A cursor at `t = 0` of `spec` (validated).
     init(_ spec: RunSpec) throws(ParameterError) {
         problem = try spec.problem()
-        problem.sampling = .linear(points: 2)
         settings = spec.settings
         label = "seed \(spec.seed), d = \(spec.d), head \(spec.head.rawValue)"
     }
@@ -22,7 +21,7 @@ struct FlowCursor: Sendable {
     /// this piece, nil when it reports nothing, or the failure.
     mutating func advance(_ length: Double, find: (Trajectory) -> Double?) -> Result<Double?, ClaimRunFailure> {
         problem.tEnd = length
-        let trajectory = PopulationSolver(settings: settings).solve(problem)
+        let trajectory = PopulationSolver(settings: settings).solve(problem, saveat: .linear(points: 2))
         if let f = ClaimFlow.failure(trajectory, "\(label), t from \(elapsed)") { return .failure(ClaimRunFailure(f)) }
         if let hit = find(trajectory) { return .success(elapsed + hit) }
         elapsed += length

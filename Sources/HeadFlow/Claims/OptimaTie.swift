@@ -65,12 +65,9 @@ public struct OptimaTie: Claim {
         let objective = PopulationObjective(model: problem.model, neurons: m)
         let s = Double(preset.featurePatches)
         let star = 2 * Double(m) * (1 - (s - 1) / (s + 1))
-        var collapsed = Matrix(rows: k, cols: m), diverse = Matrix(rows: k, cols: m)
-        for j in 0..<m { collapsed[0, j] = 1; diverse[j % k, j] = 1 }
-        let zero = Matrix(rows: m, cols: m), identity = Matrix.identity(m)
-        let lc = objective.evaluate(online: ReducedState(a: collapsed, r: zero, e: identity)).loss
-        let ld = objective.evaluate(online: ReducedState(a: diverse, r: zero, e: identity)).loss
-        let lr = objective.evaluate(online: ReducedState(a: problem.start.a, r: problem.start.r, e: identity)).loss
+        let lc = objective.evaluate(online: .collapsedOptimum(features: k, neurons: m)).loss
+        let ld = objective.evaluate(online: .diverseOptimum(features: k, neurons: m)).loss
+        let lr = objective.evaluate(online: ReducedState(a: problem.start.a, r: problem.start.r, e: .identity(m))).loss
         return ClaimMeasurement(values: [
             MeasuredValue("L_star", star), MeasuredValue("L_collapsed", lc), MeasuredValue("L_diverse", ld),
             MeasuredValue("L_random", lr), MeasuredValue("gap_collapsed", abs(lc - star)),

@@ -12,11 +12,13 @@ public struct Phase1StrongFirst: Claim {
     /// The statement in the paper's notation.
     public let statement = "at t_1 = learn_w1_v1: |⟨w_j, v_ℓ⟩| < 2|⟨w_j(0), v_ℓ⟩| for every (ℓ, j) ≠ (1, 1), and ‖E(t_1) − I‖_F < 0.01"
     /// The hypotheses beyond the preset, in words.
-    public let hypotheses = [
-        "Canonical start: A(0) = [[0.1, 0.05], [0.05, 0.05]] (rows ℓ, columns j), B(0) = I, E(0) = I.",
-        "The paper's head: diagonal frozen at 1, off-diagonal trainable, η_E/η = 0.01.",
-        "Population gradient flow (MODEL.md §4), GSL rk8pd; t_1 located by bisection.",
-    ]
+    public var hypotheses: [String] {
+        [
+            "Canonical start: A(0) = [[0.1, 0.05], [0.05, 0.05]] (rows ℓ, columns j), B(0) = I, E(0) = I.",
+            "The paper's head: diagonal frozen at 1, off-diagonal trainable, η_E/η = 0.01.",
+            "Population gradient flow (docs/MODEL.md §4), \(preset.solverText); t_1 located by bisection.",
+        ]
+    }
     /// What is measured, in `measure`'s order.
     public let quantities = [
         Quantity("t_learn_w1_v1", "t_1: first time |cos(w_1, v_1)| ≥ 0.9"),

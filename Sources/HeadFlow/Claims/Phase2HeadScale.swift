@@ -25,7 +25,6 @@ public struct Phase2HeadScale: Claim {
     ]
     /// What is measured, in `measure`'s order.
     public let quantities = [
-        Quantity("points", "grid points (η_E/η values)"),
         Quantity("slope", "fitted exponent of max_t |E_21| in η_E/η"),
         Quantity("slope_error", "standard error of the slope (GSL)"),
         Quantity("peak_min_ratio", "max_t |E_21| at the smallest η_E/η"),
@@ -34,7 +33,6 @@ public struct Phase2HeadScale: Claim {
     ]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
-        .atLeast("points", 5),
         .within("slope", of: 0.5, by: 0.1),
         .below("slope_error", 0.05),
         .atMost("end_over_peak_max", 0.1),
@@ -74,7 +72,6 @@ public struct Phase2HeadScale: Claim {
         }
         let fit = LeastSquaresFit.powerLaw(x: ratios, y: peaks)
         return ClaimMeasurement(values: [
-            MeasuredValue("points", Double(ratios.count)),
             MeasuredValue("slope", fit?.slope), MeasuredValue("slope_error", fit?.slopeError),
             MeasuredValue("peak_min_ratio", peaks.first), MeasuredValue("peak_max_ratio", peaks.last),
             MeasuredValue("end_over_peak_max", ends.contains(where: { !$0.isFinite }) ? .nan : ends.max()),

@@ -19,7 +19,6 @@ public struct SeedsDiversity: Claim {
     ]
     /// What is measured, in `measure`'s order.
     public let quantities = [
-        Quantity("runs", "random starts per arm"),
         Quantity("fraction_head", "fraction of diverse outcomes with the preset's head"),
         Quantity("fraction_none", "fraction of diverse outcomes with head none"),
         Quantity("undecided_head", "runs with the head where some neuron is on no feature at t_end"),
@@ -27,7 +26,6 @@ public struct SeedsDiversity: Claim {
     ]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
-        .atLeast("runs", 50),
         .exceeds("fraction_head", "fraction_none"),
     ]
     /// Where the paper states it.
@@ -64,7 +62,6 @@ public struct SeedsDiversity: Claim {
         let head = runs[..<n].map(\.outcome), none = runs[n...].map(\.outcome)
         func fraction(_ o: [Outcome]) -> Double { Double(o.filter { $0 == .diverse }.count) / Double(max(o.count, 1)) }
         return ClaimMeasurement(values: [
-            MeasuredValue("runs", Double(n)),
             MeasuredValue("fraction_head", fraction(head)), MeasuredValue("fraction_none", fraction(none)),
             MeasuredValue("undecided_head", Double(head.filter { $0 == .undecided }.count)),
             MeasuredValue("undecided_none", Double(none.filter { $0 == .undecided }.count)),

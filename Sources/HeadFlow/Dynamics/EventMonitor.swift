@@ -10,8 +10,12 @@ import RealModule
 /// Conditions are located by bisection to the relative time tolerance.
 struct EventMonitor {
     let k: Int, m: Int
+    let layout: StateLayout
     let learnThreshold: Double
     let substitutionFactor: Double
+    /// Conditions a caller added (`EventSet.custom`), and when each first held.
+    let custom: [FlowEvent]
+    var customTimes: [Double?]
     /// learn[l][j]
     var learn: [[Double?]]
     /// Time at which `v_ℓ` was first learned, and by which neuron.
@@ -21,33 +25,40 @@ struct EventMonitor {
     var peaks: [[PeakRecord?]]
 
     init(features k: Int, neurons m: Int, learnThreshold: Double = 0.9, substitutionFactor: Double = 10) {
-        self.k = k; self.m = m
-        self.learnThreshold = learnThreshold
-        self.substitutionFactor = substitutionFactor
+        self.init(layout: StateLayout(features: k, neurons: m),
+                  events: EventSet(learnThreshold: learnThreshold, substitutionFactor: substitutionFactor))
+    }
+
+    init(layout: StateLayout, events: EventSet) {
+        k = layout.features; m = layout.neurons
+        self.layout = layout
+        learnThreshold = events.learnThreshold
+        substitutionFactor = events.substitutionFactor
+        custom = events.custom
+        customTimes = Array(repeating: nil, count: events.custom.count)
         learn = Array(repeating: Array(repeating: nil, count: m), count: k)
         firstLearner = Array(repeating: nil, count: k)
         substitution = Array(repeating: Array(repeating: Array(repeating: nil, count: m), count: m), count: k)
-        peaks = (0..<m).map { j in (0..<m).map { r in j == r ? nil : PeakRecord(value: 0, time: 0) } }
+        let n = layout.neurons
+        peaks = (0..<n).map { j in (0..<n).map { r in j == r ? nil : PeakRecord(value: 0, time: 0) } }
     }
 
     // MARK: - Conditions on a flat state [A, R, E]
 
     func cosine(_ y: [Double], feature l: Int, neuron j: Int) -> Double {
-        var n2 = 0.0
-        for f in 0..<k { let x = y[f * m + j]; n2 += x * x }
-        let ro = k * m
-        for q in 0..<m { let x = y[ro + q * m + j]; n2 += x * x }
-        return y[l * m + j] / n2.squareRoot()
+        let n2 = y.withUnsafeBufferPointer { layout.normSquared($0, neuron: j) }
+        return y[layout.a + l * m + j] / n2.squareRoot()
     }
+
+    func holds(_ event: FlowEvent, _ y: [Double]) -> Bool { event.condition(ReducedState(flat: y, layout: layout)) }
 
     func learned(_ y: [Double], feature l: Int, neuron j: Int) -> Bool {
         abs(cosine(y, feature: l, neuron: j)) >= learnThreshold
     }
 
     func substituted(_ y: [Double], feature l: Int, neuron j: Int, by i: Int) -> Bool {
-        let eo = k * m + m * m
-        let supplied = abs(y[eo + j * m + i]) * Double.pow(abs(y[l * m + i]), 3)
-        return supplied > substitutionFactor * Double.pow(abs(y[l * m + j]), 3)
+        let supplied = abs(y[layout.e + j * m + i]) * Double.pow(abs(y[layout.a + l * m + i]), 3)
+        return supplied > substitutionFactor * Double.pow(abs(y[layout.a + l * m + j]), 3)
     }
 
     // MARK: - Names and records
@@ -63,13 +74,13 @@ struct EventMonitor {
         for l in 0..<k { for j in 0..<m { for i in 0..<m where i != j {
             out.append(EventRecord(name: "substitution_w\(j + 1)_by_w\(i + 1)_v\(l + 1)", time: substitution[l][j][i]))
         } } }
+        for (event, t) in zip(custom, customTimes) { out.append(EventRecord(name: event.name, time: t)) }
         return out
     }
 
     mutating func updatePeaks(_ y: [Double], time t: Double) {
-        let eo = k * m + m * m
         for j in 0..<m { for r in 0..<m where r != j {
-            let v = abs(y[eo + j * m + r])
+            let v = abs(y[layout.e + j * m + r])
             if v > peaks[j][r]!.value { peaks[j][r] = PeakRecord(value: v, time: t) }
         } }
     }
@@ -80,6 +91,7 @@ struct EventMonitor {
     mutating func start(_ y: [Double], time t: Double) throws(IntegrationFailure) {
         updatePeaks(y, time: t)
         for l in 0..<k { for j in 0..<m where learned(y, feature: l, neuron: j) { learn[l][j] = t } }
+        for (c, event) in custom.enumerated() where holds(event, y) { customTimes[c] = t }
         settleLearners()
         for l in 0..<k {
             try checkSubstitutions(feature: l, lower: nil, upper: (t, y), tolerance: 0, stateAt: { _ throws(IntegrationFailure) in y })
@@ -94,6 +106,9 @@ struct EventMonitor {
         for l in 0..<k { for j in 0..<m where learn[l][j] == nil && learned(y1, feature: l, neuron: j) {
             learn[l][j] = try locate(t0, t1, tolerance: tolerance, stateAt: stateAt) { learned($0, feature: l, neuron: j) }
         } }
+        for (c, event) in custom.enumerated() where customTimes[c] == nil && holds(event, y1) {
+            customTimes[c] = try locate(t0, t1, tolerance: tolerance, stateAt: stateAt) { holds(event, $0) }
+        }
         settleLearners()
         for l in 0..<k {
             try checkSubstitutions(feature: l, lower: (t0, y0), upper: (t1, y1), tolerance: tolerance, stateAt: stateAt)
@@ -106,6 +121,7 @@ struct EventMonitor {
     mutating func observe(_ y: [Double], time t: Double) {
         updatePeaks(y, time: t)
         for l in 0..<k { for j in 0..<m where learn[l][j] == nil && learned(y, feature: l, neuron: j) { learn[l][j] = t } }
+        for (c, event) in custom.enumerated() where customTimes[c] == nil && holds(event, y) { customTimes[c] = t }
         settleLearners()
         for l in 0..<k {
             guard let fl = firstLearner[l] else { continue }

@@ -1,6 +1,6 @@
-/// Solves a `PopulationProblem` with GSL `odeiv2` (adaptive, error-controlled),
-/// recording the trajectory at the problem's sample times and watching events
-/// at every accepted step.
+/// Solves a `PopulationProblem` with GSL `odeiv2` (adaptive, error-controlled):
+/// the *solver* of the problem / solver / solution split. `solve` takes the
+/// recording times and the events; the integrator settings are the solver's.
 public struct PopulationSolver: Sendable {
     /// Stepper, tolerances and limits.
     public var settings: IntegratorSettings
@@ -13,39 +13,43 @@ public struct PopulationSolver: Sendable {
         self.eventTolerance = eventTolerance
     }
 
-    /// Integrates `problem` from 0 to `t_end`. Never throws: a numerical failure
-    /// is returned as `status = .failed(…)` with the samples recorded before it.
-    /// Call `problem.validate()` first for input you did not build.
-    public func solve(_ problem: PopulationProblem) -> Trajectory {
-        let k = problem.model.featureCount, m = problem.neurons
-        let objective = PopulationObjective(model: problem.model, neurons: m)
-        let mask = problem.head.trainableMask(neurons: m).storage
-        let eta = problem.eta, etaE = problem.etaE
-        let field: VectorField = { _, y, dy in
-            mask.withUnsafeBufferPointer { objective.velocity(y, into: dy, eta: eta, etaE: etaE, mask: $0) }
-        }
-        let dimension = ReducedState.flatCount(features: k, neurons: m)
-        var integrator = ODEIntegrator(dimension: dimension, settings: settings, field: field)
+    /// Integrates `problem` from 0 to `t_end`, recording a sample at each time
+    /// of `saveat` (the integrator stops exactly there) and watching `events`
+    /// at every accepted step. With `keep: .endpoints` only the first and last
+    /// samples are kept (the step sequence, events and peaks are unchanged).
+    /// With `saveEvents`, the state at each located event time and at the time
+    /// of each off-diagonal head peak is recorded as a sample too (in time
+    /// order), so the trajectory shows what the events say; the step sequence
+    /// is unchanged (event states come from re-integration inside the step).
+    /// Never throws: a numerical failure is returned as `status = .failed(…)`
+    /// with the samples recorded before it. Call `problem.validate()` first for
+    /// input you did not build.
+    public func solve(_ problem: PopulationProblem, saveat: SampleTimes = .logarithmic(points: 400),
+                      events: EventSet = .standard, keep: SampleKeeping = .all, saveEvents: Bool = false) -> Trajectory {
+        let evaluator = problem.field.makeEvaluator(neurons: problem.neurons)
+        let layout = evaluator.layout
+        let field: VectorField = { _, y, dy in evaluator.velocity(y, into: dy) }
+        var integrator = ODEIntegrator(dimension: layout.count, settings: settings, field: field)
         var switchedSteps = 0, switchedEvaluations = 0
-        var monitor = EventMonitor(features: k, neurons: m)
+        var monitor = EventMonitor(layout: layout, events: events)
         var samples: [TrajectorySample] = []
-        let times = problem.sampling.times(tEnd: problem.tEnd)
-        var y = problem.start.flat
+        let times = saveat.times(tEnd: problem.tEnd)
+        var y = problem.field.initialState(problem.start)
         var t = 0.0
         var status = SolveStatus.success
+        var eventStates: [(Double, [Double])] = []
+        var peakStates: [[Double]?] = Array(repeating: nil, count: layout.neurons * layout.neurons)
 
-        func record(_ t: Double, _ y: [Double]) {
-            let state = ReducedState(flat: y, features: k, neurons: m)
-            let ev = objective.evaluate(online: state)
-            samples.append(TrajectorySample(time: t, state: state, correlations: ev.correlations, loss: ev.loss))
+        func record(_ t: Double, _ y: [Double], last: Bool) {
+            guard keep == .all || samples.isEmpty || last else { return }
+            samples.append(evaluator.sample(time: t, y))
         }
 
         do throws(IntegrationFailure) {
-            let initial = objective.evaluate(online: problem.start)
-            guard initial.loss.isFinite, y.allSatisfy(\.isFinite) else { throw .nonFinite(time: 0) }
+            guard evaluator.loss(y).isFinite, y.allSatisfy(\.isFinite) else { throw .nonFinite(time: 0) }
             try monitor.start(y, time: 0)
-            record(0, y)
-            for target in times.dropFirst() {
+            record(0, y, last: times.count == 1)
+            for (n, target) in times.enumerated().dropFirst() {
                 while t < target {
                     if settings.stepper == .auto, switchedSteps == 0, integrator.steps >= settings.stiffAfter {
                         // A stiff tail: continue from the current state with BDF.
@@ -53,27 +57,57 @@ public struct PopulationSolver: Sendable {
                         var next = settings.with(stepper: .msbdf)
                         next.maxSteps = max(1, settings.maxSteps - switchedSteps)
                         next.initialStep = integrator.stepSize
-                        integrator = ODEIntegrator(dimension: dimension, settings: next, field: field)
+                        integrator = ODEIntegrator(dimension: layout.count, settings: next, field: field)
                     }
                     let (t0, y0) = (t, y)
                     try integrator.step(t: &t, to: target, y: &y)
+                    let before = saveEvents ? monitor.records.map(\.time) : []
+                    let peaksBefore = saveEvents ? monitor.peaks : []
                     try monitor.step(from: t0, y0, to: t, y, tolerance: eventTolerance) { tau throws(IntegrationFailure) in
                         tau == t ? y : try integrator.advance(from: t0, y0, to: tau)
                     }
+                    if saveEvents {
+                        for (old, new) in zip(before, monitor.records.map(\.time)) where old == nil {
+                            guard let tau = new else { continue }
+                            eventStates.append((tau, tau == t ? y : try integrator.advance(from: t0, y0, to: tau)))
+                        }
+                        for (i, (p0, p1)) in zip(peaksBefore.joined(), monitor.peaks.joined()).enumerated() where p0 != p1 {
+                            if p1?.time == t { peakStates[i] = y }
+                        }
+                    }
                 }
-                record(t, y)
+                record(t, y, last: n == times.count - 1)
             }
         } catch {
             status = .failed(error)
+        }
+        if saveEvents {
+            let m = layout.neurons
+            for (i, state) in peakStates.enumerated() {
+                if let state, let p = monitor.peaks[i / m][i % m] { eventStates.append((p.time, state)) }
+            }
+            samples = Self.merged(samples, eventStates.map { evaluator.sample(time: $0.0, $0.1) })
         }
         return Trajectory(samples: samples, events: monitor.records, peaks: monitor.peaks, status: status,
                           steps: switchedSteps + integrator.steps, evaluations: switchedEvaluations + integrator.evaluations)
     }
 }
 
-extension PopulationProblem {
-    /// Solves with GSL `odeiv2` under `settings` (see `PopulationSolver`).
-    public func solve(with settings: IntegratorSettings = IntegratorSettings()) -> Trajectory {
-        PopulationSolver(settings: settings).solve(self)
+extension PopulationSolver {
+    /// `samples` with `extra` inserted in time order; an extra sample at a time already recorded is dropped.
+    static func merged(_ samples: [TrajectorySample], _ extra: [TrajectorySample]) -> [TrajectorySample] {
+        var out = samples
+        let times = Set(samples.map(\.time))
+        var seen = Set<Double>()
+        for e in extra where !times.contains(e.time) && seen.insert(e.time).inserted { out.append(e) }
+        return out.sorted { $0.time < $1.time }
     }
+}
+
+/// Which recorded samples a solve keeps.
+public enum SampleKeeping: Sendable {
+    /// Every sample at the recording times.
+    case all
+    /// Only the first and the last (the integrator still stops at every recording time).
+    case endpoints
 }

@@ -66,6 +66,7 @@ extension TrainingProblem {
         switch sampling {
         case .logarithmic(let p, _), .linear(let p): points = Double(p)
         case .explicit(let ts): points = Double(ts.count + 2)
+        case .endpoints: points = 2
         }
         var option = ("points", "\(points)")
         if let every, every >= 1 { points = Double(steps) / Double(every) + 2; option = ("log-every", "\(every)") }

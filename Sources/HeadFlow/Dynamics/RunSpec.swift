@@ -53,6 +53,9 @@ public struct RunSpec: Equatable, Sendable {
                   probabilities: prob, noise: noise, maskProbability: maskProb)
     }
 
+    /// The integrator in words (`GSL odeiv2 auto at rtol 1e-08, atol 1e-12`), for texts built from a spec.
+    public var solverText: String { "GSL odeiv2 \(stepper.rawValue) at rtol \(rtol), atol \(atol)" }
+
     /// Integrator settings.
     public var settings: IntegratorSettings { IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps) }
 
@@ -73,17 +76,14 @@ public struct RunSpec: Equatable, Sendable {
     /// when the run would not fit in memory (`memoryEstimate`, checked before
     /// anything is allocated; `integrator: false` for a run another solver takes).
     public func problem(integrator: Bool = true) throws(ParameterError) -> PopulationProblem {
-        try require(d, "d", "an integer ≥ 1", { $0 >= 1 })
-        try require(neurons, "neurons", "an integer ≥ 1", { $0 >= 1 })
-        try model.validate()
-        try settings.validate()
-        if let initScale { try require(initScale, "init-scale", "a finite σ_0 > 0", { $0 > 0 }) }
-        try require(points, "points", "an integer ≥ 2", { $0 >= 2 })
+        try validate()
         try MemoryBudget.machine.check(memoryEstimate(integrator: integrator))
         let start = try initialCondition.state(model: model, neurons: neurons, head: head)
-        let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE,
-                                  tEnd: tEnd, sampling: .logarithmic(points: points))
+        let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE, tEnd: tEnd)
         try p.validate()
         return p
     }
+
+    /// Where `headflow run` records the trajectory: `--points` log-spaced samples.
+    public var sampling: SampleTimes { .logarithmic(points: points) }
 }

@@ -83,24 +83,24 @@ public final class PopulationObjective {
 
     // MARK: - The flow's right-hand side
 
-    /// Writes `dy/dt` for the flat state `y = [A, R, E]`:
+    /// Writes `dy/dt` for the flat state `y` laid out by `layout` (`[A, R, E]`):
     /// `dA = −η ∂L/∂A`, `dR = −η ∂L/∂R = −2η R ∂L/∂B`, `dE = −η_E (∂L/∂E ∘ mask)`.
     /// Returns false when the loss is not finite (an output with zero variance).
     public func velocity(_ y: UnsafeBufferPointer<Double>, into dy: UnsafeMutableBufferPointer<Double>,
-                         eta: Double, etaE: Double, mask: UnsafeBufferPointer<Double>) -> Bool {
+                         eta: Double, etaE: Double, mask: UnsafeBufferPointer<Double>, layout: StateLayout) -> Bool {
         let k = features, m = neurons
-        let pa = y.baseAddress!, pr = pa + k * m, pe = pr + m * m
+        let base = y.baseAddress!
+        let pa = base + layout.a, pr = base + layout.r, pe = base + layout.e
         let loss = compute(a: pa, r: pr, e: pe, targetA: pa, targetR: pr)
         guard loss.isFinite else { return false }
         let out = dy.baseAddress!
-        for i in 0..<(k * m) { out[i] = -eta * gA[i] }
+        for i in 0..<(k * m) { out[layout.a + i] = -eta * gA[i] }
         for l in 0..<m { for i in 0..<m {
             var s = 0.0
             for c in 0..<m { s += pr[l * m + c] * gB[c * m + i] }
-            out[k * m + l * m + i] = -eta * 2 * s
+            out[layout.r + l * m + i] = -eta * 2 * s
         } }
-        let eo = k * m + m * m
-        for i in 0..<(m * m) { out[eo + i] = -etaE * gE[i] * mask[i] }
+        for i in 0..<(m * m) { out[layout.e + i] = -etaE * gE[i] * mask[i] }
         return true
     }
 

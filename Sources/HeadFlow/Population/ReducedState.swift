@@ -42,19 +42,29 @@ public struct ReducedState: Equatable, Sendable {
         return c
     }
 
-    // MARK: - Flat layout for the integrator: [A row-major, R row-major, E row-major]
+    // MARK: - Flat form for the integrator (`StateLayout`: [A, R, E], each row-major)
 
-    /// Length of the flat vector, `k·m + 2m²`.
-    public static func flatCount(features k: Int, neurons m: Int) -> Int { k * m + 2 * m * m }
+    /// The layout of this state's flat form (no extra blocks).
+    public var layout: StateLayout { StateLayout(features: features, neurons: neurons) }
 
-    /// The state as one vector `[A, R, E]` (each row-major).
+    /// The state as one vector `[A, R, E]` (each row-major), as `layout` places them.
     public var flat: [Double] { a.storage + r.storage + e.storage }
 
-    /// Reads a state back from `flat` (`features`·`neurons` + 2·`neurons`² values).
-    public init(flat y: [Double], features k: Int, neurons m: Int) {
-        precondition(y.count == Self.flatCount(features: k, neurons: m), "ReducedState: wrong flat length")
-        a = Matrix(rows: k, cols: m, storage: Array(y[0..<(k * m)]))
-        r = Matrix(rows: m, cols: m, storage: Array(y[(k * m)..<(k * m + m * m)]))
-        e = Matrix(rows: m, cols: m, storage: Array(y[(k * m + m * m)...]))
+    /// Reads the `[A, R, E]` blocks back from a flat vector laid out by `layout`
+    /// (extra blocks after `E` are ignored).
+    public init(flat y: [Double], layout: StateLayout) {
+        precondition(y.count == layout.count, "ReducedState: wrong flat length")
+        let k = layout.features, m = layout.neurons
+        a = Matrix(rows: k, cols: m, storage: Array(y[layout.a..<layout.r]))
+        r = Matrix(rows: m, cols: m, storage: Array(y[layout.r..<layout.e]))
+        e = Matrix(rows: m, cols: m, storage: Array(y[layout.e..<layout.extraOffset]))
     }
+
+    /// Reads a state back from `flat` (`features`·`neurons` + 2·`neurons`² values: `[A, R, E]`).
+    public init(flat y: [Double], features k: Int, neurons m: Int) {
+        self.init(flat: y, layout: StateLayout(features: k, neurons: m))
+    }
+
+    /// Length of the flat vector `[A, R, E]`, `k·m + 2m²`.
+    public static func flatCount(features k: Int, neurons m: Int) -> Int { StateLayout(features: k, neurons: m).count }
 }

@@ -139,34 +139,6 @@ extension SweepReport {
     }
 }
 
-extension SweepResult {
-    /// Reads a sweep JSON written by `SweepReport.json` (`headflow sweep --format json`).
-    public init(sweepJSON j: JSONValue, source: String) throws(SweepFileError) {
-        guard let manifest = j["sweep"], let cellsJSON = j["cells"]?.arrayValue else {
-            throw SweepFileError(source, "not a headflow sweep JSON (no sweep/cells keys; written by headflow sweep --format json)")
-        }
-        var cells: [CellResult] = []
-        for c in cellsJSON {
-            guard let cell = CellResult(json: c) else { throw SweepFileError(source, "malformed cell \(c["index"]?.rendered() ?? "?")") }
-            cells.append(cell)
-        }
-        let plain = try SweepResult(manifest: manifest, cells: cells, source: source)
-        var shard: Shard? = nil
-        if let s = j["shard"]?.stringValue { shard = try? Shard(parsing: s) }
-        self.init(manifest: manifest, axes: plain.axes, cells: plain.cells, shard: shard)
-    }
-
-    /// Reads a sweep from a `--out` directory or a sweep JSON file, its
-    /// manifest and every cell verified (`verified(source:)`).
-    public static func load(_ path: String, isDirectory: Bool) throws(SweepFileError) -> SweepResult {
-        if isDirectory {
-            let (manifest, cells) = try SweepStore.load(path)
-            return try SweepResult(manifest: manifest, cells: cells, source: path).verified(source: path)
-        }
-        return try SweepResult(sweepJSON: try SweepStore.readJSON(path), source: path).verified(source: path)
-    }
-}
-
 extension String {
     var trimmingTrailingSpaces: String { var s = self; while s.last == " " { s.removeLast() }; return s }
     var trimmingLeadingSpaces: String { String(drop { $0 == " " }) }

@@ -82,13 +82,9 @@ public struct FeatureCountTable: Sendable {
         try validate()
         var specs: [RunSpec] = []
         for k in featureCounts { for h in heads { for s in seeds { specs.append(spec(features: k, head: h, seed: s)) } } }
-        let done = Atomic<Int>(0)
-        let total = specs.count
-        let results: [Result<Int, IntegrationFailure>] = Parallel.map(specs, jobs: jobs) { spec in
-            defer { progress?(done.wrappingAdd(1, ordering: .relaxed).newValue, total) }
-            let t = PopulationSolver(settings: spec.settings).solve(try! spec.problem()) // validated above
+        let results: [Result<Int, IntegrationFailure>] = try Ensemble.solve(specs, jobs: jobs, keep: .endpoints, progress: progress).map { t in
             if case .failed(let f) = t.status { return .failure(f) }
-            return .success(Outcome.learnedFeatureCount(cosines: t.final.cosines))
+            return .success(t.featuresLearned)
         }
         var cells: [Cell] = []
         var i = 0

@@ -2,8 +2,8 @@
 
 extension RunSpec {
     /// Sets `parameter` to `value` (the sweep's way to build a cell from the base
-    /// spec). Checks only what setting needs — an entry exists, a name is known,
-    /// a seed is ≥ 0; `problem()` validates the result. Throws a `ParameterError`
+    /// spec). Checks only what setting needs — an entry exists, a value has the
+    /// parameter's form (an integer, a known name, a seed ≥ 0); `validate()` checks ranges. Throws a `ParameterError`
     /// naming the parameter.
     public mutating func set(_ parameter: SweepParameter, to value: SweepValue) throws(ParameterError) {
         let name = parameter.name
@@ -11,30 +11,9 @@ extension RunSpec {
             guard let x = value.number, x.isFinite else { throw ParameterError("vary", must: "\(name)=finite numbers", got: "\(value)") }
             return x
         }
-        func integer() throws(ParameterError) -> Int {
-            guard case .integer(let i) = value else { throw ParameterError("vary", must: "\(name)=integers", got: "\(value)") }
-            return i
-        }
         switch parameter.key {
-        case .d: d = try integer()
-        case .patches: patches = try integer()
-        case .featurePatches: featurePatches = try integer()
-        case .neurons: neurons = try integer()
-        case .points: points = try integer()
-        case .maxSteps: maxSteps = try integer()
-        case .seed:
-            let s = try integer()
-            guard s >= 0 else { throw ParameterError("seed", must: "an integer ≥ 0", got: "\(s)") }
-            seed = UInt64(s)
-        case .noise: noise = try real()
-        case .maskProb: maskProb = try real()
-        case .eta: eta = try real()
-        case .etaE: etaE = try real()
+        case .run(let p): try p.assign(value, to: &self)
         case .etaERatio: etaE = try real() * eta
-        case .tEnd: tEnd = try real()
-        case .initScale: initScale = try real()
-        case .rtol: rtol = try real()
-        case .atol: atol = try real()
         case .alpha(let l):
             guard l < alpha.count else {
                 throw ParameterError("vary", must: "alpha[ℓ] with ℓ ≤ k = \(alpha.count) (the entries of --alpha)", got: name)
@@ -65,16 +44,6 @@ extension RunSpec {
             b[j, r] = x
             b[r, j] = x  // B(0) stays symmetric
             initB = b
-        case .head:
-            guard case .text(let t) = value, let h = HeadKind(rawValue: t) else {
-                throw ParameterError("head", must: "one of " + HeadKind.allCases.map(\.rawValue).joined(separator: ", "), got: "\(value)")
-            }
-            head = h
-        case .stepper:
-            guard case .text(let t) = value, let s = StepperKind(rawValue: t) else {
-                throw ParameterError("stepper", must: "one of " + StepperKind.allCases.map(\.rawValue).joined(separator: ", "), got: "\(value)")
-            }
-            stepper = s
         }
     }
 }

@@ -39,14 +39,6 @@ public enum EngineKind: String, CaseIterable, Sendable {
     case population
     /// Mini-batch SGD (`headflow train`): `SGDEngine`.
     case sgd
-
-    /// Parses `--engine`.
-    public static func parse(_ text: String) throws(ParameterError) -> EngineKind {
-        guard let e = EngineKind(rawValue: text) else {
-            throw ParameterError("engine", must: "one of " + allCases.map(\.rawValue).joined(separator: ", "), got: "\"\(text)\"")
-        }
-        return e
-    }
 }
 
 /// The population gradient flow of MODEL.md §4 as a sweep engine: builds the
@@ -68,6 +60,6 @@ public struct PopulationEngine: SweepEngine {
 
     /// GSL `odeiv2` from 0 to `t_end` under `spec.settings`.
     public func solve(_ spec: RunSpec) throws(ParameterError) -> Trajectory {
-        PopulationSolver(settings: spec.settings).solve(try spec.problem())
+        PopulationSolver(settings: spec.settings).solve(try spec.problem(), saveat: spec.sampling, keep: .endpoints)
     }
 }

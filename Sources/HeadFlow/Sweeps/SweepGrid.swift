@@ -63,14 +63,16 @@ public struct SweepGrid: Sendable {
     public static let maximumCells = 1_000_000
 
     /// A grid over `axes`. Throws a `ParameterError` for `--vary` when there is
-    /// no axis, a parameter is varied twice (or with its ratio), or the grid is too large.
+    /// no axis, a parameter is varied twice (or with its ratio), or the grid is too
+    /// large, and for the parameter itself when a base value is out of range.
     public init(base: RunSpec, axes: [SweepAxis]) throws(ParameterError) {
         guard !axes.isEmpty else { throw ParameterError("vary", must: "given at least once (NAME=SPEC)", got: "none") }
+        try base.validate()  // every base value is checked, the varied ones too
         var seen: [SweepParameter.Key: String] = [:]
         for axis in axes {
             var keys = [axis.parameter.key]
             if axis.parameter.key == .alphaRatio || axis.parameter.key == .alpha(1) { keys = [.alphaRatio, .alpha(1)] }
-            if axis.parameter.key == .etaERatio || axis.parameter.key == .etaE { keys = [.etaERatio, .etaE] }
+            if axis.parameter.key == .etaERatio || axis.parameter.key == .named("eta-e") { keys = [.etaERatio, .named("eta-e")] }
             for k in keys {
                 if let other = seen[k] {
                     throw ParameterError("vary", must: "given once per parameter", got: "\(other) and \(axis.parameter.name)")

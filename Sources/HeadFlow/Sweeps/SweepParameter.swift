@@ -5,8 +5,8 @@
 public struct SweepParameter: Hashable, Sendable, CustomStringConvertible {
     /// Which field of `RunSpec` the parameter sets.
     public enum Key: Hashable, Sendable {
-        case d, patches, featurePatches, noise, maskProb, neurons, head, eta, etaE, tEnd, seed
-        case initScale, rtol, atol, stepper, points, maxSteps
+        /// A scalar parameter of the table (`RunParameter.all`): `eta-e`, `d`, `head`, `seed`, …
+        case run(RunParameter)
         /// `α_ℓ` (0-based `ℓ`).
         case alpha(Int)
         /// `α_2/α_1`, setting `α_2` from the spec's `α_1`.
@@ -17,23 +17,16 @@ public struct SweepParameter: Hashable, Sendable, CustomStringConvertible {
         case initA(Int, Int)
         /// `B_{jr}(0) = B_{rj}(0)` (0-based); needs a base `--init-b`.
         case initB(Int, Int)
+
+        /// The table parameter called `name` (which must exist).
+        public static func named(_ name: String) -> Key {
+            guard let p = RunParameter.named(name) else { preconditionFailure("no run parameter \(name)") }
+            return .run(p)
+        }
     }
 
-    /// What values the parameter takes.
-    public enum Kind: Equatable, Sendable {
-        /// A finite real.
-        case real
-        /// An integer (range points are rounded).
-        case integer
-        /// One of these names.
-        case choice([String])
-
-        /// Reals and integers (ranges allowed).
-        public var isNumeric: Bool { if case .choice = self { return false }; return true }
-
-        /// The names of a `.choice` (empty otherwise).
-        public var choices: [String] { if case .choice(let c) = self { return c }; return [] }
-    }
+    /// What values the parameter takes (that of its table entry; entries of lists and matrices are reals).
+    public typealias Kind = RunParameter.Kind
 
     /// The field it sets.
     public let key: Key
@@ -44,7 +37,9 @@ public struct SweepParameter: Hashable, Sendable, CustomStringConvertible {
         case .alpha(let l): return "alpha[\(l + 1)]"
         case .initA(let l, let j): return "init-a[\(l + 1),\(j + 1)]"
         case .initB(let j, let r): return "init-b[\(j + 1),\(r + 1)]"
-        default: return Self.simple.first { $0.1 == key }!.0
+        case .run(let p): return p.name
+        case .alphaRatio: return "alpha-ratio"
+        case .etaERatio: return "eta-e-ratio"
         }
     }
 
@@ -53,16 +48,12 @@ public struct SweepParameter: Hashable, Sendable, CustomStringConvertible {
 
     /// The kind of its values.
     public var kind: Kind {
-        switch key {
-        case .d, .patches, .featurePatches, .neurons, .seed, .points, .maxSteps: return .integer
-        case .head: return .choice(HeadKind.allCases.map(\.rawValue))
-        case .stepper: return .choice(StepperKind.allCases.map(\.rawValue))
-        default: return .real
-        }
+        if case .run(let p) = key { return p.kind }
+        return .real
     }
 
     /// True for `seed`: a sweep aggregates over it (fractions per outcome).
-    public var isSeed: Bool { key == .seed }
+    public var isSeed: Bool { key == .named("seed") }
 
     /// Derived parameters (`alpha-ratio`, `eta-e-ratio`) are set after the
     /// others, so that they are relative to the cell's final `α_1` and `η`.
@@ -106,12 +97,12 @@ public struct SweepParameter: Hashable, Sendable, CustomStringConvertible {
         simple.map(\.0).joined(separator: ", ") + ", alpha[ℓ], init-a[ℓ,j], init-b[j,r]"
     }
 
-    /// Plain names and their keys, in the order of `headflow run --help`.
-    static let simple: [(String, Key)] = [
-        ("d", .d), ("patches", .patches), ("feature-patches", .featurePatches), ("alpha-ratio", .alphaRatio),
-        ("noise", .noise), ("mask-prob", .maskProb), ("neurons", .neurons), ("head", .head), ("eta", .eta),
-        ("eta-e", .etaE), ("eta-e-ratio", .etaERatio), ("t-end", .tEnd), ("seed", .seed),
-        ("init-scale", .initScale), ("rtol", .rtol), ("atol", .atol), ("stepper", .stepper), ("points", .points),
-        ("max-steps", .maxSteps),
-    ]
+    /// Plain names and their keys: every scalar parameter of the table, in its
+    /// order, with the two ratios after the parameter they are relative to.
+    static let simple: [(String, Key)] = RunParameter.all.filter(\.kind.isScalar).flatMap { p -> [(String, Key)] in
+        var out: [(String, Key)] = [(p.name, .run(p))]
+        if p.name == "feature-patches" { out.append(("alpha-ratio", .alphaRatio)) }
+        if p.name == "eta-e" { out.append(("eta-e-ratio", .etaERatio)) }
+        return out
+    }
 }

@@ -84,7 +84,7 @@ public struct SweepResult: Sendable {
     public var shape: (features: Int, neurons: Int) {
         var k = base["alpha"]?.arrayValue?.count ?? 2, m = base["neurons"]?.intValue ?? 2
         for c in cells { let s = c.shape; k = max(k, s.features); m = max(m, s.neurons) }
-        if let a = axes.first(where: { $0.parameter.key == .neurons }) { m = max(m, a.values.compactMap { $0.number.map(Int.init) }.max() ?? m) }
+        if let a = axes.first(where: { $0.parameter.key == .named("neurons") }) { m = max(m, a.values.compactMap { $0.number.map(Int.init) }.max() ?? m) }
         return (k, m)
     }
 

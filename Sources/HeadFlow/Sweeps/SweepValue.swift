@@ -127,6 +127,8 @@ public enum ValueSpec {
                         guard let x = Double(s), x.isFinite else { throw fail("a list of finite numbers (got \"\(s)\")") }
                         values.append(.real(x))
                     }
+                case .list, .matrix:
+                    throw fail("an entry of \(parameter.name) (as \(parameter.name)[…]); the whole list or matrix is not varied")
                 case .choice(let names):
                     guard names.contains(s) else { throw fail("a list of \(names.joined(separator: ", ")) (got \"\(s)\")") }
                     values.append(.text(s))

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import HeadFlow
+
+/// The parameter table drives the CLI options, `--vary`, JSON records and validation.
+@Suite("the run parameter table")
+struct ParameterTableTests {
+    // Every entry is a `run` option: giving it a malformed value is a one-line error naming it (exit 64),
+    // which fails with "Unknown option" if an entry has no option.
+    @Test("every table entry is an option of run, validated by name", arguments: RunParameter.all.map(\.name))
+    func everyEntryIsAnOption(name: String) throws {
+        let r = try runHeadflow(["run", "--\(name)", "not-a-value"])
+        #expect(r.code == 64)
+        #expect(r.out.isEmpty)
+        #expect(r.err.split(separator: "\n").count == 1)
+        #expect(r.err.contains("--\(name) must be"), "\(r.err)")
+    }
+
+    // The JSON record of a spec has exactly the table's names, in its order.
+    @Test("RunSpec.json records every entry, by name, in table order")
+    func jsonKeysAreTheTable() {
+        guard case .object(let fields) = RunSpec().json else { Issue.record("not an object"); return }
+        #expect(fields.map(\.0) == RunParameter.all.map(\.name))
+    }
+
+    // Setting a scalar entry from text changes the spec's JSON in that key only.
+    @Test("assign(text:) sets exactly the named field")
+    func assignSetsOneField() throws {
+        let samples: [String: String] = ["d": "77", "patches": "20", "feature-patches": "5", "noise": "0.7", "mask-prob": "0.4",
+                                         "neurons": "3", "head": "full", "eta": "2", "eta-e": "0.05", "t-end": "123",
+                                         "seed": "9", "init-scale": "0.2", "rtol": "1e-6", "atol": "1e-9", "stepper": "msbdf",
+                                         "points": "17", "max-steps": "99"]
+        for p in RunParameter.all where p.kind.isScalar {
+            let text = try #require(samples[p.name], "no sample value for \(p.name)")
+            var s = RunSpec()
+            try p.assign(text: text, to: &s)
+            guard case .object(let before) = RunSpec().json, case .object(let after) = s.json else { continue }
+            let changed = zip(before, after).filter { $0.0.1 != $0.1.1 }.map(\.0.0)
+            // d also moves the recorded default σ_0 = 1/√d (init-scale is recorded resolved).
+            let derived = p.name == "d" ? ["init-scale"] : []
+            #expect(changed == [p.name] + derived, "\(p.name): changed \(changed)")
+        }
+    }
+
+    // Every entry's range is enforced by validate(), whether or not the run uses the parameter.
+    @Test("validate() checks every entry, used or not")
+    func validateChecksUnusedEntries() {
+        var s = RunSpec.canonical
+        s.initScale = -1  // explicit start: σ_0 is not used, but it is still checked
+        #expect(throws: ParameterError("init-scale", must: "a finite σ_0 > 0", got: "-1.0")) { try s.validate() }
+        s = RunSpec(); s.rtol = 1e300
+        #expect(throws: ParameterError.self) { try s.validate() }
+    }
+
+    // A sweep's base is validated even for the parameter it varies.
+    @Test("a sweep's base value is validated (--eta-e nan with --vary eta-e-ratio)")
+    func sweepBaseValidated() throws {
+        let r = try runHeadflow(["sweep", "--vary", "eta-e-ratio=0.01,0.1", "--t-end", "100", "--eta-e=nan", "--quiet"])
+        #expect(r.code == 64 && r.out.isEmpty && r.err.contains("--eta-e"))
+    }
+
+    // Negative numbers need no `=`: matrices take them, and a negative scalar gets the range error.
+    @Test("negative values parse without =")
+    func negativeValues() throws {
+        let ok = try runHeadflow(["run", "--init-a", "-0.118,-0.012;0.017,0.096", "--init-b", "1,0;0,1", "--t-end", "10", "--points", "3"])
+        #expect(ok.code == 0, "\(ok.err)")
+        let bad = try runHeadflow(["run", "--noise", "-1"])
+        #expect(bad.code == 64 && bad.err.contains("--noise must be a finite σ_ξ > 0"), "\(bad.err)")
+    }
+
+    // Every scalar entry can be varied by its name.
+    @Test("--vary accepts every scalar entry", arguments: RunParameter.all.filter(\.kind.isScalar).map(\.name))
+    func varyAcceptsEntry(name: String) throws {
+        let p = try SweepParameter(parsing: name)
+        #expect(p.name == name)
+        #expect(p.kind == RunParameter.named(name)!.kind)
+    }
+}
+
+/// Events are values passed to `solve`: a caller adds one without touching the solver.
+@Suite("events passed to solve")
+struct EventSetTests {
+    // A custom condition is located by bisection like the paper's events: at the located time it
+    // has just become true.
+    @Test("a custom event is located where its condition first holds")
+    func customEventLocated() throws {
+        let spec = canonicalSpec(head: .offdiag, tEnd: 3000)
+        let event = FlowEvent("a11_half") { s in abs(s.a[0, 0]) >= 0.5 }
+        let t = PopulationSolver(settings: spec.settings).solve(try spec.problem(), saveat: spec.sampling, events: EventSet.standard.adding(event))
+        try #require(t.status == .success)
+        let at = try #require(t.time(of: "a11_half"))
+        let before = try solved(spec.with { $0.tEnd = at * (1 - 1e-4) }, times: [at * (1 - 1e-4)])
+        let after = try solved(spec.with { $0.tEnd = at * (1 + 1e-4) }, times: [at * (1 + 1e-4)])
+        #expect(abs(before.final.a[0, 0]) < 0.5)
+        #expect(abs(after.final.a[0, 0]) >= 0.5)
+        // The paper's events are unchanged by adding one.
+        let plain = try solved(spec)
+        #expect(plain.events == Array(t.events.dropLast()))
+    }
+
+    // Keeping only the endpoints changes nothing but the samples kept.
+    @Test("keep: .endpoints gives the same end state, events and peaks")
+    func endpointsOnly() throws {
+        let spec = canonicalSpec(head: .offdiag, tEnd: 5000)
+        let full = try solved(spec)
+        let ends = PopulationSolver(settings: spec.settings).solve(try spec.problem(), saveat: spec.sampling, keep: .endpoints)
+        #expect(ends.samples.count == 2)
+        #expect(ends.final.state == full.final.state)
+        #expect(ends.events == full.events)
+        #expect(ends.peaks == full.peaks)
+    }
+}
+
+/// With `saveEvents` the trajectory shows what the events table says.
+@Suite("event and peak states recorded as samples")
+struct EventSamplesTests {
+    // Every located event time and every head peak time is a sample; at the peak time the sample's
+    // |E_21| is the peak value; the other samples are those of a plain solve.
+    @Test("saveEvents records each event time and each peak, and nothing else changes")
+    func eventsAreSamples() throws {
+        let spec = canonicalSpec(head: .offdiag)
+        let problem = try spec.problem()
+        let plain = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling)
+        let t = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling, saveEvents: true)
+        try #require(t.status == .success)
+        let times = Set(t.samples.map(\.time))
+        for e in t.events { if let at = e.time { #expect(times.contains(at), "\(e.name) at \(at)") } }
+        let peak = try #require(t.peaks[1][0])
+        let atPeak = try #require(t.samples.first { $0.time == peak.time })
+        #expect(abs(abs(atPeak.e[1, 0]) - peak.value) < 1e-15)
+        #expect(zip(t.samples, t.samples.dropFirst()).allSatisfy { $0.time < $1.time })
+        let plainTimes = Set(plain.samples.map(\.time))
+        #expect(plainTimes.isSubset(of: times))
+        #expect(t.events == plain.events && t.peaks == plain.peaks)
+        #expect(t.final.state == plain.final.state)
+    }
+}
