@@ -12,7 +12,7 @@ struct ClaimsCommand: ParsableCommand {
         threshold, command, paper reference), never from a run: `headflow claims --write Theorems`.
         """)
 
-    @Option(name: .customLong("write"), help: "Write <id>.md for every claim and README.md into this directory.")
+    @Option(name: .customLong("write"), parsing: .unconditional, help: "Write <id>.md for every claim and README.md into this directory.")
     var directory: String?
 
     func run() throws {

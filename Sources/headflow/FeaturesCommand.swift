@@ -14,25 +14,25 @@ struct FeaturesCommand: ParsableCommand {
         offdiag head the substitution cascade lets more features be learned.
         """)
 
-    @Option(help: "Feature counts k (rows), comma-separated.")
+    @Option(parsing: .unconditional, help: "Feature counts k (rows), comma-separated.")
     var ks: String = "2,3,4"
-    @Option(help: "Head variants (columns), comma-separated: \(HeadKind.choiceList).")
+    @Option(parsing: .unconditional, help: "Head variants (columns), comma-separated: \(HeadKind.choiceList).")
     var heads: String = "none,offdiag,full"
-    @Option(help: "Magnitudes α_1 > α_2 ≥ …; k features use the first k.")
+    @Option(parsing: .unconditional, help: "Magnitudes α_1 > α_2 ≥ …; k features use the first k.")
     var alpha: String = "1.5,1.0,0.8,0.7"
-    @Option(help: "Neurons m per run (default: m = k).")
+    @Option(parsing: .unconditional, help: "Neurons m per run (default: m = k).")
     var neurons: Int?
-    @Option(help: "Random starts per cell (seeds 1…N).")
+    @Option(parsing: .unconditional, help: "Random starts per cell (seeds 1…N).")
     var seeds: Int = 20
-    @Option(name: .customLong("d"), help: "Dimension d (sets the random start's scale 1/√d).")
+    @Option(name: .customLong("d"), parsing: .unconditional, help: "Dimension d (sets the random start's scale 1/√d).")
     var d: Int = 100
-    @Option(name: .customLong("eta-e"), help: "Head rate η_E (η = 1).")
+    @Option(name: .customLong("eta-e"), parsing: .unconditional, help: "Head rate η_E (η = 1).")
     var etaE: Double = 0.03
-    @Option(name: .customLong("t-end"), help: "End time.")
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time.")
     var tEnd: Double = 2e5
-    @Option(help: "Threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: OutputFormat.help([.table, .markdown, .csv, .json]), completion: OutputFormat.completion([.table, .markdown, .csv, .json]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .markdown, .csv, .json]), completion: OutputFormat.completion([.table, .markdown, .csv, .json]))
     var format: String = "table"
     @Flag(help: "No progress on stderr.")
     var quiet = false

@@ -15,11 +15,11 @@ struct MergeCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Sweep directories (--out) or sweep JSON files (--format json).", valueName: "DIR"))
     var inputs: [String] = []
-    @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp("What to tabulate (as in sweep).", valueName: "METRIC"))
+    @Option(name: [.customLong("outcome"), .customLong("metric")], parsing: .unconditional, help: ArgumentHelp("What to tabulate (as in sweep).", valueName: "METRIC"))
     var outcome: String = "outcome"
-    @Option(help: OutputFormat.help([.table, .csv, .json, .markdown]), completion: OutputFormat.completion([.table, .csv, .json, .markdown]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .csv, .json, .markdown]), completion: OutputFormat.completion([.table, .csv, .json, .markdown]))
     var format: String = "table"
-    @Option(help: ArgumentHelp("Also write the merged cells as one sweep directory.", valueName: "DIR"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also write the merged cells as one sweep directory.", valueName: "DIR"))
     var out: String?
 
     func run() throws {

@@ -15,7 +15,7 @@ struct TrainCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: TrainOptions
-    @Option(help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
     func run() throws {

@@ -167,6 +167,26 @@ func fuzzRun(_ lines: [[String]], in directory: URL, options: @Sendable ([String
 
 @Suite("Fuzz: generated command lines never crash headflow", .serialized)
 struct FuzzCLITests {
+    /// A negative number is a value, never a missing one: `--noise -1` gets the
+    /// range error (or is accepted), for every option that takes a value.
+    @Test("every value option takes a negative number without =")
+    func negativeValues() throws {
+        let dir = try freshDirectory("negative")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // plot's options are left out: its command is styled elsewhere.
+        let corpus = try FuzzCorpus.make { words in FuzzCorpus.parseHelp(try runCLI(words + ["--help"]).out) }
+        var checked = 0
+        for c in corpus.commands where c.words[0] != "plot" {
+            for o in c.options where o.takesValue {
+                let r = try runCLI(c.words + c.base + [o.name, "-1"], in: dir)
+                #expect(!r.err.contains("Missing value"), "\(c.words.joined(separator: " ")) \(o.name) -1: \(r.err)")
+                #expect(r.signal == nil && [0, 1, 64].contains(r.code))
+                checked += 1
+            }
+        }
+        #expect(checked >= 40)
+    }
+
     /// `FUZZ_COUNT` lines (default 1,000) from `FUZZ_SEED` (default fixed) over every subcommand:
     /// none may crash, hang or break the one-line error contract.
     @Test("1,000 seeded hostile command lines: no signal, exit 0/1/64, one clean error line")

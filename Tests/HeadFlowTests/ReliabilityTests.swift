@@ -209,6 +209,11 @@ struct ReliabilityTests {
         (["sweep", "--vary", "eta-e-ratio=0.01,0.1", "--t-end", "100", "--eta-e=nan"], "--eta-e"),
         (["sweep", "--vary", "d=50,100", "--d=-5"], "--d"),
         (["sweep", "--vary", "t-end=100,200", "--t-end=-1"], "--t-end"),
+        (["sweep", "--vary", "noise=0.5,1", "--noise=nan"], "--noise"),
+        (["fit", "nope", "--head", "FOO", "--eta-e", "nan", "--shard", "5/2"], "--head"),
+        (["fit", "nope", "--shard", "5/2"], "--shard"),
+        (["run", "--noise", "-1"], "--noise"),
+        (["train", "--batch", "-4", "--quiet"], "--batch"),
     ])
     func rightOption(_ args: [String], option: String) throws {
         let r = try runCLI(args)
@@ -227,6 +232,15 @@ struct ReliabilityTests {
             #expect(r.code == 64 && r.out.isEmpty && r.errLines.count == 1 && r.err.count < 600, "\(args[0]) \(args[1]): \(r.err.count) bytes")
             #expect(r.err.contains(args[1].prefix { $0 != "=" }), "the option stays named: \(r.err)")
         }
+    }
+
+    @Test("negative entries of --init-a and --init-b need no =")
+    func negativeMatrices() throws {
+        let r = try runCLI(["run", "--init-a", "-0.118,-0.012;0.017,0.096", "--init-b", "1,-0.1;-0.1,1", "--t-end", "10",
+                            "--points", "3", "--format", "json"])
+        #expect(r.code == 0, "\(r.err)")
+        let a = try JSONValue.parse(r.out)["parameters"]?["init-a"]?.matrixValue
+        #expect(a?.storage == [-0.118, -0.012, 0.017, 0.096])
     }
 
     // MARK: - Determinism
