@@ -128,9 +128,16 @@ func fuzzViolation(_ args: [String], _ r: CLIRun, options: [String]) -> String? 
         guard lines.count == 1, r.code == 1 || r.errLines.count == 1 else { return "exit \(r.code) with stderr: \(r.err.suffix(300))" }
         guard r.code == 64 else { return nil }
         let line = String(lines[0])
+        // A real option; or an argument given, quoted (its start, if cut) or as the file the line is about;
+        // or the parser's own complaint about an argument it could not place.
         let named = options.contains { mentions(line, option: $0) }
-            || args.contains { !$0.hasPrefix("-") && ($0.isEmpty ? line.contains("\"\"") : line.contains($0)) }
-            || ["Unknown option", "Invalid option", "Unexpected argument", "Missing expected argument", "Missing value"].contains { line.contains($0) }
+            || args.contains { a in
+                let p = String(a.prefix(60))
+                return line.contains("\"" + p) || line.contains("'" + p) || line.hasPrefix("headflow: \(p):")
+                    || (a.count >= 3 && !a.hasPrefix("-") && line.contains(a))
+            }
+            || ["unknown option", "invalid option", "unexpected argument", "missing expected argument", "missing value"]
+                .contains { line.lowercased().contains($0) }
         return named ? nil : "exit 64 naming no option: \(line)"
     }
 }

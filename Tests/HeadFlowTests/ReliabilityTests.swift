@@ -231,6 +231,7 @@ struct ReliabilityTests {
             let r = try runCLI(args)
             #expect(r.code == 64 && r.out.isEmpty && r.errLines.count == 1 && r.err.count < 600, "\(args[0]) \(args[1]): \(r.err.count) bytes")
             #expect(r.err.contains(args[1].prefix { $0 != "=" }), "the option stays named: \(r.err)")
+            #expect(r.err.components(separatedBy: "characters)").count == 2, "cut once: \(r.err)")
         }
     }
 

@@ -27,8 +27,10 @@ public struct ParameterError: Error, Equatable, Sendable, CustomStringConvertibl
     /// (`truncated`), so a long value is shortened but the option named after
     /// it stays (the parser's "The value '…' is invalid for '--d <d>'").
     public static func truncatingWords(_ line: String) -> String {
-        guard line.count > maximumEcho else { return line }
-        return line.split(separator: " ", omittingEmptySubsequences: false).map { truncated(String($0)) }.joined(separator: " ")
+        // A word already cut (quotes around `maximumEcho` characters and `…`) is left as it is.
+        guard line.count > maximumEcho + 20 else { return line }
+        return line.split(separator: " ", omittingEmptySubsequences: false)
+            .map { $0.count > maximumEcho + 20 ? truncated(String($0)) : String($0) }.joined(separator: " ")
     }
 
     /// `text` if at most `limit` characters, else its start, `…`, and its length;
