@@ -133,7 +133,7 @@ func fuzzViolation(_ args: [String], _ r: CLIRun, options: [String]) -> String? 
         let named = options.contains { mentions(line, option: $0) }
             || args.contains { a in
                 let p = String(a.prefix(60))
-                return line.contains("\"" + p) || line.contains("'" + p) || line.hasPrefix("headflow: \(p):")
+                return line.contains("\"" + p) || line.contains("'" + p) || line.hasPrefix("headflow: " + p)
                     || (a.count >= 3 && !a.hasPrefix("-") && line.contains(a))
             }
             || ["unknown option", "invalid option", "unexpected argument", "missing expected argument", "missing value"]
