@@ -10,6 +10,9 @@ extension SGDSampler: ExpressibleByArgument {}
 extension EngineKind: ExpressibleByArgument {}
 extension TrainPreset: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
+extension TargetRule: ExpressibleByArgument {}
+extension StopGradientRule: ExpressibleByArgument {}
+extension DirectPredHead.Source: ExpressibleByArgument {}
 
 extension CaseIterable where Self: RawRepresentable, RawValue == String {
     /// `a | b | c`: every value, for help texts.

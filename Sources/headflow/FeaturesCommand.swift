@@ -30,6 +30,12 @@ struct FeaturesCommand: ParsableCommand {
     var etaE: Double = 0.03
     @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time.")
     var tEnd: Double = 2e5
+    @Option(parsing: .unconditional, help: RunOptions.help("target")) var target: String?
+    @Option(name: .customLong("ema-tau"), parsing: .unconditional, help: RunOptions.help("ema-tau")) var emaTau: String?
+    @Option(name: .customLong("stop-grad"), parsing: .unconditional, help: RunOptions.help("stop-grad")) var stopGrad: String?
+    @Option(name: .customLong("dp-eps"), parsing: .unconditional, help: RunOptions.help("dp-eps")) var dpEps: String?
+    @Option(name: .customLong("dp-source"), parsing: .unconditional, help: RunOptions.help("dp-source")) var dpSource: String?
+    @Option(name: .customLong("dp-rho"), parsing: .unconditional, help: RunOptions.help("dp-rho")) var dpRho: String?
     @Option(parsing: .unconditional, help: "Threads (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(parsing: .unconditional, help: OutputFormat.help([.table, .markdown, .csv, .json]), completion: OutputFormat.completion([.table, .markdown, .csv, .json]))
@@ -59,6 +65,13 @@ struct FeaturesCommand: ParsableCommand {
             try requireAtLeastOne(jobs, "jobs")
             table.seeds = (1...seeds).map(UInt64.init)
             table.base.d = d; table.base.etaE = etaE; table.base.tEnd = tEnd
+            // The neighbouring mechanisms, through their parameter-table entries.
+            for (name, text) in [("target", target), ("ema-tau", emaTau), ("stop-grad", stopGrad), ("dp-eps", dpEps),
+                                 ("dp-source", dpSource), ("dp-rho", dpRho)] {
+                guard let text, let p = RunParameter.named(name) else { continue }
+                try p.assign(text: text, to: &table.base)
+            }
+            try table.base.validate()
             try table.validate()
         } catch { throw error.validation }
         let quiet = self.quiet

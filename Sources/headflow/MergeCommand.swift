@@ -21,6 +21,8 @@ struct MergeCommand: ParsableCommand {
     var format: String = "table"
     @Option(parsing: .unconditional, help: ArgumentHelp("Also write the merged cells as one sweep directory.", valueName: "DIR"))
     var out: String?
+    @Flag(help: "As in sweep: no progress on stderr (merge shows none; accepted so a sweep's output options work here).")
+    var quiet = false
 
     func run() throws {
         guard !inputs.isEmpty else { throw ValidationError("merge needs at least one DIR (a sweep --out directory or sweep JSON)") }

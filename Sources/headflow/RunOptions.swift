@@ -29,6 +29,12 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: Self.help("stepper")) var stepper: String?
     @Option(parsing: .unconditional, help: Self.help("points")) var points: String?
     @Option(name: .customLong("max-steps"), parsing: .unconditional, help: Self.help("max-steps")) var maxSteps: String?
+    @Option(parsing: .unconditional, help: Self.help("target")) var target: String?
+    @Option(name: .customLong("ema-tau"), parsing: .unconditional, help: Self.help("ema-tau")) var emaTau: String?
+    @Option(name: .customLong("stop-grad"), parsing: .unconditional, help: Self.help("stop-grad")) var stopGrad: String?
+    @Option(name: .customLong("dp-eps"), parsing: .unconditional, help: Self.help("dp-eps")) var dpEps: String?
+    @Option(name: .customLong("dp-source"), parsing: .unconditional, help: Self.help("dp-source")) var dpSource: String?
+    @Option(name: .customLong("dp-rho"), parsing: .unconditional, help: Self.help("dp-rho")) var dpRho: String?
 
     /// The help of table entry `name`: its text, the choices of a named choice, and the default.
     static func help(_ name: String) -> ArgumentHelp {

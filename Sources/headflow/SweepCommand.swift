@@ -108,7 +108,7 @@ struct SweepCommand: ParsableCommand {
         discussion: """
         Example (the README's table): headflow sweep --vary eta-e-ratio=1e-3:1:log:7 --vary alpha-ratio=0.2:0.9:lin:8 \
         --init-a "0.1,0.05;0.05,0.05" --init-b "1,0;0,1" --head offdiag. Rows: the first non-seed --vary; columns: the second; further ones make one \
-        table each. A varied seed aggregates: each entry counts outcomes over the seeds (6D2C) or shows the metric's \
+        table each. A varied seed aggregates: each entry counts outcomes over the seeds (6D 2C) or shows the metric's \
         median. Cells run on --jobs threads, in a fixed order, so the output never depends on --jobs. With --out DIR \
         each finished cell is written at once and a re-run skips it; --shard i/n runs every n-th cell (GNU parallel, \
         a Slurm array: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) and headflow merge joins the shards. \
@@ -166,53 +166,6 @@ func reportFailures(_ result: SweepResult) {
     let failed = result.failed.count, missing = result.missing.count
     if failed > 0 { printError("headflow: \(failed) of \(result.expected.count) cells failed (integration); recorded with the time reached") }
     if missing > 0 { printError("headflow: \(missing) of \(result.expected.count) cells not run") }
-}
-
-/// Cells done / total, rate and time left, on stderr: one updating line on a
-/// terminal, a line per tenth otherwise. Called serially by the runner.
-final class ProgressBar: @unchecked Sendable {
-    let total: Int, already: Int, enabled: Bool, tty: Bool
-    var done: Int
-    var lastTenth = -1
-    let clock = ContinuousClock()
-    let started: ContinuousClock.Instant
-
-    init(total: Int, already: Int, enabled: Bool) {
-        self.total = total; self.already = already; self.enabled = enabled && total > 0
-        done = already
-        tty = isatty(STDERR_FILENO) != 0
-        started = clock.now
-        if self.enabled && already > 0 { FileHandle.standardError.write(Data("sweep: \(already) of \(total) cells already finished (resuming)\n".utf8)) }
-    }
-
-    func tick() {
-        done += 1
-        guard enabled else { return }
-        let tenth = done * 10 / total
-        if !tty && tenth == lastTenth && done < total { return }
-        lastTenth = tenth
-        let e = clock.now - started
-        let secs = Double(e.components.seconds) + Double(e.components.attoseconds) * 1e-18
-        let rate = Double(done - already) / max(secs, 1e-9)
-        let left = rate > 0 ? Double(total - done) / rate : 0
-        let width = 24, filled = done * width / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = "sweep [\(bar)] \(done)/\(total) cells  \(NumberFormat.short(rate)) cells/s  \(Self.clockText(left)) left"
-        FileHandle.standardError.write(Data((tty ? "\r" + line : line + "\n").utf8))
-    }
-
-    func finish() {
-        if enabled && tty && done > already { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-
-    static func clockText(_ s: Double) -> String {
-        let t = Int(s.rounded())
-        return t >= 3600 ? "\(t / 3600)h\(String((t % 3600) / 60).leftPad2)m" : "\(t / 60):\(String(t % 60).leftPad2)"
-    }
-}
-
-extension String {
-    var leftPad2: String { count >= 2 ? self : "0" + self }
 }
 
 /// Throws `error` unless `condition`.

@@ -10,7 +10,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         Same data/model options as `run`; time is t = lr·step and the head step is lr·η_E/η. Samples record \
         the SGD state (A = VᵀW, B = WᵀΠW, E) with the population ρ and loss at it; events are the first step \
-        time their condition holds. JSON keys: those of `run` plus norms. Progress and the wall-clock time go to stderr (--quiet: none), never into the result, so the same seed gives the same bytes. \
+        time their condition holds. JSON keys: those of `run` plus norms. A progress bar with rate and time left goes to stderr once a run takes over a second (--quiet: none); the wall-clock time never enters the result, so the same seed gives the same bytes. \
         A degenerate batch (zero BN variance) or a non-finite loss stops with an error naming the step (exit 1).
         """)
 
@@ -25,15 +25,13 @@ struct TrainCommand: ParsableCommand {
             spec = try options.spec()
             problem = try spec.problem()
         } catch { throw error.validation }
-        let quiet = options.quiet
-        let every = spec.logEvery ?? max(1, problem.steps / 20)
+        let bar = ProgressBar("train", unit: "steps", total: problem.steps, enabled: !options.quiet,
+                              after: .seconds(1), redraw: .milliseconds(100))
         let clock = ContinuousClock(), started = clock.now
-        let trajectory = spec.solver.solve(problem, every: spec.logEvery) { n, total, t, loss in
-            guard !quiet, n % every == 0 || n == total else { return }
-            let elapsed = clock.now - started
-            let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            printError("train: step \(n)/\(total)  t = \(NumberFormat.short(t))  batch loss \(NumberFormat.short(loss))  \(NumberFormat.short(secs)) s")
+        let trajectory = spec.solver.solve(problem, every: spec.logEvery) { n, _, t, loss in
+            bar.advance(to: n, note: "t = \(NumberFormat.short(t))  batch loss \(NumberFormat.short(loss))")
         }
+        bar.finish()
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         if case .failed(let failure) = trajectory.status {
@@ -41,7 +39,7 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode.failure
         }
         // Wall-clock time goes to stderr only: the same seed gives the same bytes on stdout.
-        if !quiet { printError("train: \(trajectory.steps) steps in \(NumberFormat.short(seconds)) s") }
+        if !options.quiet { printError("train: \(trajectory.steps) steps in \(NumberFormat.short(seconds)) s") }
         let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory)
         switch fmt {
         case .json: print(report.json.rendered(pretty: true))

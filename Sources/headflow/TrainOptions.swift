@@ -8,7 +8,7 @@ struct TrainOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Named parameter set; options not given take the preset's value.")
     var preset: TrainPreset?
     @OptionGroup var training: SGDOptions
-    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Record a sample (and print progress) every this many steps (default: --points log-spaced times; progress every 5%).")
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Record a sample every this many steps (default: --points log-spaced times).")
     var logEvery: Int?
     @Flag(help: "No progress on stderr.")
     var quiet = false

@@ -185,6 +185,7 @@ struct ClaimsRegistryTests {
             "optima-tie", "phase1-strong-first", "phase2-substitution", "phase2-head-scale", "phase3-acceleration",
             "phase4-head-returns", "collapse-without-head", "diag-head-is-none", "eta-threshold",
             "phase1-time-scaling", "seeds-diversity", "cascade-k3", "cascade-order", "features-learned-vs-width",
+            "ema-keeps-substitution", "no-stop-gradient-collapses", "directpred-no-substitution", "erank-tracks-collapse",
         ])
         #expect(Set(ClaimRegistry.ids).count == ClaimRegistry.ids.count)
     }

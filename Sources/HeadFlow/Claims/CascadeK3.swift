@@ -28,6 +28,8 @@ public struct CascadeK3: Claim {
         Quantity("head_dev_peak", "max over recorded t of ‖E − I‖_F"),
         Quantity("none_min_cos_v1", "head none, same start: min_j |cos(w_j, v_1)| at t_end"),
     ]
+    /// What decides it, for the short table: `min_cos_assigned`, `head_dev_final`.
+    public let headline = ["min_cos_assigned", "head_dev_final"]
     /// The pass conditions (thresholds, from issue 5).
     public let criteria: [Criterion] = [
         .above("min_cos_assigned", 0.99),

@@ -31,6 +31,8 @@ public struct EtaThreshold: Claim {
         Quantity("bracket_low", "largest η_E/η that ends in collapse below the switch"),
         Quantity("bracket_high", "smallest η_E/η that ends diverse above the switch"),
     ]
+    /// What decides it, for the short table: `bracket_low`, `bracket_high`.
+    public let headline = ["bracket_low", "bracket_high"]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
         .equals("collapse_first", 1),

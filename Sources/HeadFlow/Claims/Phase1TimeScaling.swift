@@ -43,6 +43,8 @@ public struct Phase1TimeScaling: Claim {
         Quantity("censored", "runs that did not learn v_1 within the horizon"),
         Quantity("median_exact", "1 when at every d at least n/2 + 1 runs learned v_1 before the cap (the median is then exact)"),
     ]
+    /// What decides it, for the short table: `exponent`, `exponent_error`.
+    public let headline = ["exponent", "exponent_error"]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
         .within("exponent", of: 2, by: 0.3),

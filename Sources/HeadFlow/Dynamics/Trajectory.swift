@@ -8,6 +8,10 @@ public struct TrajectorySample: Sendable {
     public let correlations: [Double]
     /// `L = Σ_j 2(1 − ρ_j)` at `t`.
     public let loss: Double
+    /// `erank` and RankMe of the online outputs `f` at `t` (nil when not computed).
+    public var outputRank: RepresentationRank? = nil
+    /// `erank` and RankMe of the head's outputs `F = E f` at `t` (nil when not computed).
+    public var headRank: RepresentationRank? = nil
 
     /// `A = Vᵀ W` at `t`.
     public var a: Matrix { state.a }

@@ -39,6 +39,9 @@ public struct CellResult: Equatable, Sendable {
     public let finalCosines: Matrix?
     /// Accepted steps of the solver.
     public let steps: Int
+    /// At `t_end`: `erank_f, rankme_f, erank_F, rankme_F` (when the solver computed them) and
+    /// `head_deviation = ‖E − I‖_F`; empty when failed.
+    public let finalMetrics: [(name: String, value: Double)]
     /// The fingerprints read from a file (nil for a cell just computed, or a
     /// file without them): of the sweep's manifest and of `parameters`.
     public private(set) var recordedFingerprint: (grid: String, parameters: String)? = nil
@@ -61,10 +64,11 @@ public struct CellResult: Equatable, Sendable {
             for j in 0..<m { for r in 0..<m { if let p = t.peaks[j][r] { ps.append((Self.peakName(j, r, neurons: m), p.value, p.time)) } } }
             peaks = ps
             finalCosines = f.cosines
+            finalMetrics = TrajectoryTable.rankColumns(f).map { (name: $0.0, value: $0.1) } + [("head_deviation", f.headDeviation)]
         case .failed(let failure):
             status = .failed(time: failure.time, message: "\(failure)")
             timeReached = failure.time
-            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
         }
     }
 
@@ -73,7 +77,7 @@ public struct CellResult: Equatable, Sendable {
         self.index = index; self.values = values; self.parameters = parameters
         status = .failed(time: 0, message: message)
         timeReached = 0; steps = 0
-        outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+        outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
     }
 
     /// `peak_e21` for row 2, column 1 (0-based `j`, `r`); `peak_e2_11` style beyond 9 neurons.
@@ -112,6 +116,7 @@ public struct CellResult: Equatable, Sendable {
             ("events", .object(events.map { ($0.name, .number($0.time)) })),
             ("peaks", .object(peaks.map { ($0.name, .object([("value", .number($0.value)), ("t", .number($0.time))])) })),
             ("final_cos", finalCosines.map { .matrix($0) } ?? .null),
+            ("final_metrics", .object(finalMetrics.map { ($0.name, .number($0.value)) })),
             ("steps", .integer(steps)),
             ("parameters", parameters),
         ]
@@ -155,7 +160,7 @@ public struct CellResult: Equatable, Sendable {
         if status == "failed" {
             guard optionalNumber("final_loss").ok else { return nil }
             self.status = .failed(time: reached, message: j["failure"]?.stringValue ?? "failed")
-            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
             return
         }
         guard status == "finished", let o = j["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)) else { return nil }
@@ -185,6 +190,7 @@ public struct CellResult: Equatable, Sendable {
         case nil, .some(.null): finalCosines = nil
         case .some(let v): guard let m = v.matrixValue else { return nil }; finalCosines = m
         }
+        finalMetrics = (j["final_metrics"]?.objectValue ?? []).compactMap { kv in kv.1.doubleValue.map { (name: kv.0, value: $0) } }
     }
 
     /// Features `k` and neurons `m` of this cell, read from its parameters.
