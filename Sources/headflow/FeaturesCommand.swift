@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeadFlow
 
-/// `headflow features`: distinct features learned vs k and head (issue 5).
+/// `headflow features`: distinct features learned vs k and head.
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",

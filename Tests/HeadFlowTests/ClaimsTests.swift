@@ -16,7 +16,7 @@ func expectControlsFail(_ claim: any Claim, sourceLocation: SourceLocation = #_s
     }
 }
 
-@Suite("Claims of Wen & Li (MODEL.md §3, §5): each passes at its preset, each negative control fails")
+@Suite("Claims of Wen & Li (docs/MODEL.md §3, §5): each passes at its preset, each negative control fails")
 struct ClaimsTests {
     // MARK: - §3: the optima
 
@@ -223,7 +223,7 @@ struct ClaimsRegistryTests {
         #expect(v.measured.map(\.name) == claim.quantities.map(\.name))
     }
 
-    // JSON of a verdict: the keys the issue fixes, parameters as the RunSpec JSON.
+    // JSON of a verdict: the contract keys, parameters as the RunSpec JSON.
     @Test("reproduce JSON: id, statement, passed, measured, parameters")
     func json() throws {
         let v = try OptimaTie().verdict()

@@ -1,4 +1,4 @@
-/// How the start `(A(0), B(0), E(0))` is chosen (MODEL.md §4).
+/// How the start `(A(0), B(0), E(0))` is chosen (docs/MODEL.md §4).
 public enum InitialCondition: Sendable {
     /// `a_{ℓj}(0) ~ N(0, σ_0²)`, `B(0) ~ σ_0² Wishart_m(d − k, I)` (the exact law of
     /// `Wᵀ Π W` for Gaussian `W`, sampled by the Bartlett decomposition), `E(0)`

@@ -1,6 +1,6 @@
 import RealModule
 
-/// The mini-batch loss of MODEL.md §2 on the network outputs, and its gradient
+/// The mini-batch loss of docs/MODEL.md §2 on the network outputs, and its gradient
 /// under stop-gradient.
 ///
 /// For `N` samples with online outputs `f⁽¹⁾ = f(X⁽ⁱ'¹⁾)` and target outputs
@@ -146,7 +146,7 @@ public enum BatchBranch: String, Sendable {
     public var symbol: String { self == .online ? "F" : "G" }
 }
 
-/// A batch on which the loss of MODEL.md §2 is undefined.
+/// A batch on which the loss of docs/MODEL.md §2 is undefined.
 public enum DegenerateBatch: Error, Equatable, Sendable, CustomStringConvertible {
     /// Batch variance `v_j` of output coordinate `j` (1-based) is 0 (with `ε = 0`):
     /// BN would divide by zero.

@@ -1,4 +1,4 @@
-/// The finite-batch loss of MODEL.md §2 as a function of the encoder `W`
+/// The finite-batch loss of docs/MODEL.md §2 as a function of the encoder `W`
 /// (`d × m`) and the head `E` (`m × m`), with its analytic gradient.
 ///
 /// `L = (1/N) Σ_i ‖BN F(X⁽ⁱ'¹⁾) − StopGrad BN G(X⁽ⁱ'²⁾)‖²` with

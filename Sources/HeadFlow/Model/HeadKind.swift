@@ -1,4 +1,4 @@
-/// The prediction-head variants of MODEL.md §2.
+/// The prediction-head variants of docs/MODEL.md §2.
 public enum HeadKind: String, CaseIterable, Sendable, Codable {
     /// No head: `E = I`, frozen.
     case none

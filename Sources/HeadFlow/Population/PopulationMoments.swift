@@ -1,6 +1,6 @@
 import RealModule
 
-/// The exact second moments of the neuron outputs for `σ(t) = t³` (MODEL.md §3).
+/// The exact second moments of the neuron outputs for `σ(t) = t³` (docs/MODEL.md §3).
 ///
 /// - `K_{rj} = E[f_r(X⁽¹⁾) f_j(X⁽²⁾)] = c_× Σ_ℓ p_ℓ α_ℓ⁶ a_{ℓr}³ a_{ℓj}³` (noise
 ///   never correlates across views);

@@ -2,7 +2,7 @@ import RealModule
 
 /// The population loss `L = Σ_j 2(1 − ρ_j)` and its gradient under
 /// stop-gradient, in the reduced coordinates `[A; R]` and the head `E`
-/// (MODEL.md §2–4).
+/// (docs/MODEL.md §2–4).
 ///
 /// The *online* state enters through `F_j = Σ_r E_jr f_r(X⁽¹⁾)` and its variance
 /// `(E S Eᵀ)_jj`; the *target* state only through `f_j(X⁽²⁾)` inside `K` and the

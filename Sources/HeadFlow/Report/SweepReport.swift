@@ -97,7 +97,7 @@ public struct SweepReport: Sendable {
         return markdown ? items.joined(separator: " · ") : items.map { "  " + $0 }.joined(separator: "\n")
     }
 
-    /// What an outcome symbol means, in the words.
+    /// What an outcome symbol means, in words.
     static func meaning(_ o: Outcome) -> String {
         switch o {
         case .diverse: return "each feature learned by a different neuron"

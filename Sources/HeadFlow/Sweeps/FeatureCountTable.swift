@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The multi-feature version of the paper's message (issue 5): for `k`
+/// The multi-feature version of the paper's message: for `k`
 /// features of decreasing strength and each head variant, the number of
 /// distinct features learned (some neuron with `|cos(w_j, v_ℓ)| ≥ 0.9` at
 /// `t_end`), averaged over random starts.

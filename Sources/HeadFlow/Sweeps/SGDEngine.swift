@@ -1,4 +1,4 @@
-/// Mini-batch SGD (`headflow train`, issue 6) as a sweep engine: the training
+/// Mini-batch SGD (`headflow train`) as a sweep engine: the training
 /// options (`batch`, `lr`, `steps`, data, sampler, BN `ε`, data seed) are fixed
 /// for the sweep, and each cell's `RunSpec` replaces `training.run`. The solver
 /// returns the same `Trajectory` as the population flow, so outcome, events and

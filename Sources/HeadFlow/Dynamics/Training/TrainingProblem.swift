@@ -1,4 +1,4 @@
-/// SGD on the mini-batch loss of MODEL.md §2 as a *problem*: the data, the
+/// SGD on the mini-batch loss of docs/MODEL.md §2 as a *problem*: the data, the
 /// network start and the step sizes. The sampler that draws the batches is
 /// chosen at `solve` (`SGDSolver`), like the integrator of a `PopulationProblem`.
 ///
