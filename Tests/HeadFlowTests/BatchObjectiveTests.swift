@@ -75,6 +75,16 @@ struct BatchObjectiveTests {
         #expect(throws: Never.self) { try BatchObjective(epsilon: 1e-6).evaluate(batch, weights: w, head: e) }
     }
 
+    /// `ε` must be finite and ≥ 0: 0 and small positive values pass, negative and non-finite ones are refused.
+    @Test("BN ε: 0 and ε > 0 are valid, ε < 0 and non-finite ε are not")
+    func epsilonValidation() {
+        for ok in [0, 1e-9, 0.5, 3] { #expect(throws: Never.self) { try BatchNormLoss(epsilon: ok).validate() } }
+        for bad in [-1e-9, -1, .nan, .infinity] {
+            #expect(throws: ParameterError.self) { try BatchNormLoss(epsilon: bad).validate() }
+        }
+        #expect(BatchNormLoss().epsilon == 0 && BatchObjective().loss.epsilon == 0)
+    }
+
     /// For `N → ∞` the batch loss and gradient tend to the population ones (PopulationObjective at
     /// `A = VᵀW`, `B = WᵀΠW`; `∂L/∂W = V ∂L/∂A + 2ΠW ∂L/∂B`).
     ///

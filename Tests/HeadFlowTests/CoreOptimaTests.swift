@@ -42,4 +42,26 @@ struct CoreOptimaTests {
         let random = objective.evaluate(online: ReducedState(a: Matrix([[0.3, 0.1], [0.2, 0.4]]), r: .identity(2), e: .identity(2)))
         #expect(random.loss > optimum + 0.1)
     }
+
+    // The named optimum states: w_j = v_{j mod k} (diverse) or every w_j = v_1 (collapsed), unit
+    // norm, B = 0, E = I; each attains the bound.
+    @Test("diverseOptimum and collapsedOptimum are the unit feature states", arguments: [(2, 3), (3, 2)])
+    func namedOptima(k: Int, m: Int) {
+        let diverse = ReducedState.diverseOptimum(features: k, neurons: m)
+        let collapsed = ReducedState.collapsedOptimum(features: k, neurons: m)
+        for j in 0..<m {
+            for l in 0..<k {
+                #expect(diverse.a[l, j] == (l == j % k ? 1 : 0))
+                #expect(collapsed.a[l, j] == (l == 0 ? 1 : 0))
+            }
+        }
+        for s in [diverse, collapsed] {
+            #expect(s.r == Matrix(rows: m, cols: m) && s.e == .identity(m))
+            #expect(s.norms.allSatisfy { $0 == 1 })
+        }
+        let model = DataModel(alpha: Array([1.5, 1.0, 0.8].prefix(k)))
+        for rho in PopulationObjective(model: model, neurons: m).evaluate(online: diverse).correlations {
+            #expect(abs(rho - model.maximalCorrelation) < 1e-13)
+        }
+    }
 }

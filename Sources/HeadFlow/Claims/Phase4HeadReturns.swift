@@ -38,10 +38,22 @@ public struct Phase4HeadReturns: Claim {
             NegativeControl("head none",
                             expectation: "E = I is frozen: ‖E − I‖_F never rises",
                             modify: { $0.with { $0.head = .none } }),
-            NegativeControl("t-end 11800",
-                            expectation: "stopped just before learn_w2_v2, while E_21 is near its peak: the head has not returned",
-                            modify: { $0.with { $0.tEnd = 11_800 } }),
+            NegativeControl("stopped at the peak",
+                            expectation: "t_end = t_peak of the preset's own run (the time of its largest |E_jr|): E is then at its farthest from I, so the head has not returned",
+                            modify: { preset in preset.with { $0.tEnd = Self.peakTime(preset) } }),
         ]
+    }
+
+    /// The time of the largest off-diagonal peak `max_t |E_jr|` on a run of
+    /// `spec` (the recorded sample of largest `‖E − I‖_F` when no peak was
+    /// tracked), so the control's stop derives from the run, not from a
+    /// constant. `spec.tEnd` when `spec` is invalid: the control then throws
+    /// the preset's own error.
+    static func peakTime(_ spec: RunSpec) -> Double {
+        guard let trajectory = try? ClaimFlow.solve(spec) else { return spec.tEnd }
+        let peaks = trajectory.peaks.flatMap { $0.compactMap { $0 } }
+        if let top = peaks.max(by: { $0.value < $1.value }), top.value > 0 { return top.time }
+        return trajectory.samples.max { $0.headDeviation < $1.headDeviation }?.time ?? spec.tEnd
     }
 
     /// Runs the claim's computation on `preset` (see the type's documentation).
