@@ -27,19 +27,15 @@ struct TrainCommand: ParsableCommand {
         } catch { throw error.validation }
         let bar = ProgressBar("train", unit: "steps", total: problem.steps, enabled: !options.quiet,
                               after: .seconds(1), redraw: .milliseconds(100))
-        let clock = ContinuousClock(), started = clock.now
         let trajectory = spec.solver.solve(problem, every: spec.logEvery) { n, _, t, loss in
             bar.advance(to: n, note: "t = \(NumberFormat.short(t))  batch loss \(NumberFormat.short(loss))")
         }
         bar.finish()
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         if case .failed(let failure) = trajectory.status {
             printError("headflow: \(failure.withHint)")
             throw ExitCode.failure
         }
-        // Wall-clock time goes to stderr only: the same seed gives the same bytes on stdout.
-        if !options.quiet { printError("train: \(trajectory.steps) steps in \(NumberFormat.short(seconds)) s") }
+        // No wall-clock time in the result (the progress bar on stderr shows it): same seed, same bytes.
         let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory)
         switch fmt {
         case .json: print(report.json.rendered(pretty: true))
