@@ -7,6 +7,7 @@ import HeadFlow
 extension HeadKind: ExpressibleByArgument {}
 extension StepperKind: ExpressibleByArgument {}
 extension SGDSampler: ExpressibleByArgument {}
+extension SGDGenerator: ExpressibleByArgument {}
 extension EngineKind: ExpressibleByArgument {}
 extension TrainPreset: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}

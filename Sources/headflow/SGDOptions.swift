@@ -17,6 +17,8 @@ struct SGDOptions: ParsableArguments {
     var samples: Int?
     @Option(help: "Sampler: full (forms W and every patch; cost ∝ d) or projected (exact on [A; R]; cost independent of d). Default full.")
     var sampler: SGDSampler?
+    @Option(help: "Random number generator of the data: philox (Philox4x32-10, counter-based, default) or gsl (GSL's Mersenne Twister).")
+    var rng: SGDGenerator?
     @Option(name: .customLong("bn-epsilon"), help: "ε added to the batch variance in BN (choice: 0).")
     var bnEpsilon: Double?
     @Option(name: .customLong("data-seed"), help: "Seed of the batches (default: derived from the run's --seed).")
@@ -25,7 +27,7 @@ struct SGDOptions: ParsableArguments {
     /// The first SGD option given (for the error when the engine is population).
     var firstGiven: String? {
         let given: [(String, Bool)] = [("batch", batch != nil), ("lr", lr != nil), ("steps", steps != nil), ("data", data != nil),
-                                       ("samples", samples != nil), ("sampler", sampler != nil), ("bn-epsilon", bnEpsilon != nil),
+                                       ("samples", samples != nil), ("sampler", sampler != nil), ("rng", rng != nil), ("bn-epsilon", bnEpsilon != nil),
                                        ("data-seed", dataSeed != nil)]
         return given.first { $0.1 }?.0
     }
@@ -46,6 +48,7 @@ struct SGDOptions: ParsableArguments {
             throw ParameterError("data", must: "one of online, fixed", got: data ?? "")
         }
         if let sampler { t.sampler = sampler }
+        if let rng { t.generator = rng }
         if let bnEpsilon { t.epsilon = bnEpsilon }
         if let dataSeed { t.dataSeed = dataSeed }
     }

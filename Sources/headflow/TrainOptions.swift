@@ -10,6 +10,8 @@ struct TrainOptions: ParsableArguments {
     @OptionGroup var training: SGDOptions
     @Option(name: .customLong("log-every"), help: "Record a sample every this many steps (default: --points log-spaced times).")
     var logEvery: Int?
+    @Option(help: "Threads each step's batch is split over (≥ 1; default: all cores). The output is the same for any value.")
+    var threads: Int?
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
@@ -19,6 +21,10 @@ struct TrainOptions: ParsableArguments {
         s.run = preset == nil ? try model.spec() : try model.spec(over: s.run)
         try training.apply(to: &s)
         if let logEvery { s.logEvery = logEvery }
+        if let threads {
+            guard threads >= 1 else { throw ParameterError("threads", must: "an integer ≥ 1", got: "\(threads)") }
+            s.threads = threads
+        }
         return s
     }
 }

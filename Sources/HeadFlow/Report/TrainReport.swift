@@ -50,7 +50,7 @@ public struct TrainReport {
         ])
     }
 
-    /// The `run` parameters plus `batch, lr, lr-e, steps, data, samples, sampler, bn-epsilon, data-seed`.
+    /// The `run` parameters plus `batch, lr, lr-e, steps, data, samples, sampler, rng, bn-epsilon, data-seed`.
     public var parameters: JSONValue {
         guard case .object(var kv) = spec.run.json(start: problem.start) else { return .null }
         var samples: JSONValue = .null
@@ -58,7 +58,8 @@ public struct TrainReport {
         kv.append(contentsOf: [
             ("batch", .integer(problem.batch)), ("lr", .number(problem.lr)), ("lr-e", .number(problem.lrE)),
             ("steps", .integer(problem.steps)), ("data", .string(problem.data == .online ? "online" : "fixed")),
-            ("samples", samples), ("sampler", .string(spec.sampler.rawValue)), ("bn-epsilon", .number(problem.epsilon)),
+            ("samples", samples), ("sampler", .string(spec.sampler.rawValue)), ("rng", .string(spec.generator.rawValue)),
+            ("bn-epsilon", .number(problem.epsilon)),
             ("data-seed", .string("\(problem.dataSeed)")),
         ])
         return .object(kv)

@@ -10,12 +10,20 @@
 public struct SGDSolver: Sendable {
     /// How each step's batch and gradient are formed.
     public var sampler: SGDSampler
+    /// The generator of the data stream (Philox4x32-10 by default).
+    public var generator: SGDGenerator
+    /// Threads a step's batch is split over (≥ 1); the output does not depend on it.
+    public var threads: Int
     /// Largest `N (P − s)(d − k)` the full sampler may store (numbers per batch buffer).
     public var maxFullBuffer: Double
 
-    /// A solver using `sampler` (the `projected` one by default: cost independent of `d`).
-    public init(sampler: SGDSampler = .projected, maxFullBuffer: Double = 4e8) {
+    /// A solver using `sampler` (the `projected` one by default: cost independent of `d`),
+    /// `generator`, and up to `threads` threads per step.
+    public init(sampler: SGDSampler = .projected, generator: SGDGenerator = .philox, threads: Int = 1,
+                maxFullBuffer: Double = 4e8) {
         self.sampler = sampler
+        self.generator = generator
+        self.threads = max(1, threads)
         self.maxFullBuffer = maxFullBuffer
     }
 
@@ -46,7 +54,9 @@ public struct SGDSolver: Sendable {
     /// the samples recorded before it. Call `validate(_:)` first for input you did not build.
     public func solve(_ problem: TrainingProblem, every interval: Int? = nil, progress: Progress? = nil) -> Trajectory {
         let k = problem.model.featureCount, m = problem.neurons
-        let stepper: SGDStepper = sampler == .full ? SGDFullSampler(problem: problem) : SGDProjectedSampler(problem: problem)
+        let stepper: SGDStepper = sampler == .full
+            ? SGDFullSampler(problem: problem, generator: generator, threads: threads)
+            : SGDProjectedSampler(problem: problem, generator: generator, threads: threads)
         let objective = PopulationObjective(model: problem.model, neurons: m)
         let recordAt = Self.recordingSteps(problem, every: interval)
         var monitor = EventMonitor(features: k, neurons: m)
@@ -100,6 +110,8 @@ public struct SGDSolver: Sendable {
 }
 
 extension TrainingProblem {
-    /// Solves by SGD with `sampler` (see `SGDSolver`).
-    public func solve(sampler: SGDSampler = .projected) -> Trajectory { SGDSolver(sampler: sampler).solve(self) }
+    /// Solves by SGD with `sampler` and `generator` (see `SGDSolver`).
+    public func solve(sampler: SGDSampler = .projected, generator: SGDGenerator = .philox) -> Trajectory {
+        SGDSolver(sampler: sampler, generator: generator).solve(self)
+    }
 }

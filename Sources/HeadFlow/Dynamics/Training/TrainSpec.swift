@@ -15,6 +15,10 @@ public struct TrainSpec: Equatable, Sendable {
     public var data: DataSupply = .online
     /// `--sampler`: `full` (forms `W` and the patches) or `projected` (`[A; R]`, cost independent of `d`).
     public var sampler: SGDSampler = .full
+    /// `--rng`: the generator of the data stream (`philox` by default, or GSL's `gsl`).
+    public var generator: SGDGenerator = .philox
+    /// `--threads`: threads each step's batch is split over (nil: all cores); the output does not depend on it.
+    public var threads: Int? = nil
     /// `--bn-epsilon`: BN `ε` (default 0 **(choice)**).
     public var epsilon = 0.0
     /// `--data-seed`: seed of the batches; nil = derived from `--seed`.
@@ -45,6 +49,7 @@ public struct TrainSpec: Equatable, Sendable {
         if let steps { try require(steps, "steps", "an integer ≥ 1", { $0 >= 1 }) }
         else { try require(run.tEnd, "t-end", "a finite time ≥ lr = \(lr)", { $0 >= lr }) }
         if let logEvery { try require(logEvery, "log-every", "an integer ≥ 1", { $0 >= 1 }) }
+        if let threads { try require(threads, "threads", "an integer ≥ 1", { $0 >= 1 }) }
         let population = try run.problem()
         // The neighbouring mechanisms exist in the population flow only, so far.
         if run.target != .same { throw ParameterError("target", must: "same in train (ema is implemented in run and sweep only)", got: run.target.rawValue) }
@@ -59,6 +64,8 @@ public struct TrainSpec: Equatable, Sendable {
         return p
     }
 
-    /// The solver this spec names.
-    public var solver: SGDSolver { SGDSolver(sampler: sampler) }
+    /// The solver this spec names (`threads` nil: all cores).
+    public var solver: SGDSolver {
+        SGDSolver(sampler: sampler, generator: generator, threads: threads ?? Parallel.coreCount)
+    }
 }
