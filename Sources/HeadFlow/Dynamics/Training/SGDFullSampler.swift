@@ -219,6 +219,13 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         return ReducedState(a: a, r: r, e: e)
     }
 
+    /// `W_⊥ᵀ W_tg⊥` (`RᵀR_tg`, m×m): the joint Gram of the online and target noise parts (tests).
+    var crossGram: Matrix {
+        var g = Matrix(rows: m, cols: m)
+        for q in 0..<width { for i in 0..<m { for j in 0..<m { g[i, j] += w[(k + q) * m + i] * wTarget[(k + q) * m + j] } } }
+        return g
+    }
+
     /// `W` as a `d × m` matrix (tests, the reference comparison).
     var weights: Matrix { Matrix(rows: d, cols: m, storage: Array(UnsafeBufferPointer(start: w, count: d * m))) }
 }

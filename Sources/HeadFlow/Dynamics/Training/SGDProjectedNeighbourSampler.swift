@@ -184,4 +184,7 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
         guard emaRate != nil else { return nil }
         return ReducedState(a: aTg, r: LinearAlgebra.triangularFactor(rTg), e: e)
     }
+
+    /// `RᵀR_tg` (m×m): the joint Gram of the online and target noise parts (tests).
+    var crossGram: Matrix { r.transposed * rTg }
 }
