@@ -6,11 +6,14 @@ import HeadFlow
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train by SGD on the mini-batch BN loss (stop-gradient, every head) and report it like `run`.",
+        abstract: "Train by SGD on the mini-batch BN loss (every head, target and stop-gradient rule) and report it like `run`.",
         discussion: """
         Same data/model options as `run`; time is t = lr·step and the head step is lr·η_E/η. Samples record \
         the SGD state (A = VᵀW, B = WᵀΠW, E) with the population ρ and loss at it; events are the first step \
-        time their condition holds. JSON keys: those of `run` plus norms. A progress bar with rate and time left goes to stderr once a run takes over a second (--quiet: none); the wall-clock time never enters the result, so the same seed gives the same bytes. \
+        time their condition holds. Ranks: erank_f, rankme_f, erank_F, rankme_F are population values at the SGD \
+        state; the *_batch ones are estimated from the step's batch of view-1 outputs. JSON keys: those of `run` plus \
+        norms. A progress bar with rate and time left goes to stderr once a run takes over a second (--quiet: none); \
+        the wall-clock time never enters the result, so the same seed gives the same bytes. \
         A degenerate batch (zero BN variance) or a non-finite loss stops with an error naming the step (exit 1).
         """)
 

@@ -12,6 +12,10 @@ public struct TrajectorySample: Sendable {
     public var outputRank: RepresentationRank? = nil
     /// `erank` and RankMe of the head's outputs `F = E f` at `t` (nil when not computed).
     public var headRank: RepresentationRank? = nil
+    /// SGD only: the batch estimates of `erank` and RankMe of `f` from the step's batch (nil otherwise).
+    public var batchOutputRank: RepresentationRank? = nil
+    /// SGD only: the batch estimates of `erank` and RankMe of `F = E f` (nil otherwise).
+    public var batchHeadRank: RepresentationRank? = nil
 
     /// `A = Vᵀ W` at `t`.
     public var a: Matrix { state.a }

@@ -39,7 +39,11 @@ public struct BatchNormLoss: Sendable {
     /// - Throws: `DegenerateBatch.zeroVariance` when `v_j + ε ≤ 0` on either
     ///   branch (e.g. every sample has the same output), `.nonFinite` when an
     ///   output, the loss or a gradient is NaN or infinite.
-    public func evaluate(online f1: Matrix, target f2: Matrix, head e: Matrix) throws(DegenerateBatch) -> BatchNormLossEvaluation {
+    ///
+    /// With `throughTarget` (stop-gradient off) the target is differentiated too:
+    /// `∂L/∂G_ij = (−D_ij + mean_i D_·j + Ĝ_ij · mean_i(D_·j Ĝ_·j)) / s^G_j` into `targetGradient`.
+    public func evaluate(online f1: Matrix, target f2: Matrix, head e: Matrix,
+                         throughTarget: Bool = false) throws(DegenerateBatch) -> BatchNormLossEvaluation {
         precondition(f1.rows == f2.rows && f1.cols == f2.cols && e.rows == f1.cols && e.cols == f1.cols,
                      "BatchNormLoss: f⁽¹⁾, f⁽²⁾ must be N×m and E m×m")
         let n = f1.rows, m = f1.cols
@@ -53,6 +57,7 @@ public struct BatchNormLoss: Sendable {
         var loss = 0.0
         var rho = [Double](repeating: 0, count: m)
         var gradE = Matrix(rows: m, cols: m), df1 = Matrix(rows: n, cols: m)
+        var df2 = throughTarget ? Matrix(rows: n, cols: m) : nil
         let invN = 1 / Double(n)
         try f1.storage.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
             let x = xb.baseAddress!
@@ -78,6 +83,13 @@ public struct BatchNormLoss: Sendable {
                 }
                 loss += l; rho[j] = r * invN
                 dMean *= invN; dProj *= invN
+                if df2 != nil {
+                    var gProj = 0.0
+                    for i in 0..<n { gProj += dF[i * m + j] * gHat[i * m + j] }
+                    gProj *= invN
+                    let gScale = gScale[j]
+                    for i in 0..<n { df2![i, j] = (-dF[i * m + j] + dMean + gHat[i * m + j] * gProj) / gScale }
+                }
                 let scale = fScale[j]
                 for i in 0..<n { dF[i * m + j] = (dF[i * m + j] - dMean - fHat[i * m + j] * dProj) / scale }
             }
@@ -99,8 +111,8 @@ public struct BatchNormLoss: Sendable {
         }
         loss *= invN
         guard loss.isFinite else { throw .nonFinite(quantity: "loss") }
-        guard gradE.isFinite, df1.isFinite else { throw .nonFinite(quantity: "gradient") }
-        return BatchNormLossEvaluation(loss: loss, correlations: rho, onlineGradient: df1, gradE: gradE)
+        guard gradE.isFinite, df1.isFinite, df2?.isFinite ?? true else { throw .nonFinite(quantity: "gradient") }
+        return BatchNormLossEvaluation(loss: loss, correlations: rho, onlineGradient: df1, gradE: gradE, targetGradient: df2)
     }
 
     /// `x ← (x − μ)/sqrt(v + ε)` per column of the `n × m` buffer, the scales `sqrt(v_j + ε)` into `scales`.
@@ -133,6 +145,8 @@ public struct BatchNormLossEvaluation: Sendable {
     public let onlineGradient: Matrix
     /// `∂L/∂E` (`m × m`), every entry.
     public let gradE: Matrix
+    /// `∂L/∂f⁽²⁾` (`N × m`) when the gradient flows through the target (stop-gradient off), else nil.
+    public var targetGradient: Matrix? = nil
 }
 
 /// Which branch of the loss a batch statistic belongs to.

@@ -56,6 +56,11 @@ public struct RepresentationRank: Equatable, Sendable {
         erank = Self.entropyRank(sigma.map { $0 * $0 })
     }
 
+    /// Both ranks NaN (no batch yet).
+    public static let undefined = RepresentationRank(erank: .nan, rankMe: .nan)
+
+    private init(erank: Double, rankMe: Double) { self.erank = erank; self.rankMe = rankMe }
+
     /// `C = D^{-1/2} S D^{-1/2}`, or nil when some `S_jj ≤ 0` or `S` is not finite.
     public static func correlation(_ s: Matrix) -> Matrix? {
         precondition(s.rows == s.cols && s.rows >= 1, "RepresentationRank: S must be m×m, m ≥ 1")

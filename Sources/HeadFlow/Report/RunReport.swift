@@ -97,7 +97,11 @@ enum TrajectoryTable {
     /// `erank_f, rankme_f, erank_F, rankme_F` of a sample whose ranks were computed (else empty).
     static func rankColumns(_ s: TrajectorySample) -> [(String, Double)] {
         guard let f = s.outputRank, let h = s.headRank else { return [] }
-        return [("erank_f", f.erank), ("rankme_f", f.rankMe), ("erank_F", h.erank), ("rankme_F", h.rankMe)]
+        var columns = [("erank_f", f.erank), ("rankme_f", f.rankMe), ("erank_F", h.erank), ("rankme_F", h.rankMe)]
+        if let bf = s.batchOutputRank, let bh = s.batchHeadRank {
+            columns += [("erank_f_batch", bf.erank), ("rankme_f_batch", bf.rankMe), ("erank_F_batch", bh.erank), ("rankme_F_batch", bh.rankMe)]
+        }
+        return columns
     }
 
     static func body(_ trajectory: Trajectory, features k: Int, neurons m: Int, rows: Int, norms: Bool) -> String {

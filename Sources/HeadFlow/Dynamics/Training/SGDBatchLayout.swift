@@ -51,16 +51,16 @@ final class SGDBatchLayout: @unchecked Sendable {
 
     /// Draws sample `i` afresh: `ℓ`, `ε`, then its view counts (see `drawCounts`).
     @inline(__always)
-    func drawSample<S: RandomStream>(_ i: Int, _ rng: inout S, a: UnsafePointer<Double>) {
+    func drawSample<S: RandomStream>(_ i: Int, _ rng: inout S, a: UnsafePointer<Double>, target: UnsafePointer<Double>? = nil) {
         features[i] = featureLaw.draw(rng.uniform())
         signs[i] = rng.uniform() < 0.5 ? 1 : -1
-        drawCounts(i, &rng, a: a)
+        drawCounts(i, &rng, a: a, target: target)
     }
 
     /// Draws sample `i`'s view counts `n₁`, `u₁` (its `ℓ`, `ε` set) and sets its rows of `f⁽¹⁾`, `f⁽²⁾`
-    /// to the feature part `n_v (ε α_ℓ a_{ℓj})³` (`n₂ = s − n₁`).
+    /// to the feature part `n_v (ε α_ℓ a_{ℓj})³` (`n₂ = s − n₁`); view 2 uses `target` (`A_tg`) when given.
     @inline(__always)
-    func drawCounts<S: RandomStream>(_ i: Int, _ rng: inout S, a: UnsafePointer<Double>) {
+    func drawCounts<S: RandomStream>(_ i: Int, _ rng: inout S, a: UnsafePointer<Double>, target: UnsafePointer<Double>? = nil) {
         let n1 = featureMask.draw(rng.uniform())
         featureIn1[i] = n1
         noiseIn1[i] = noiseMask.draw(rng.uniform())
@@ -69,6 +69,9 @@ final class SGDBatchLayout: @unchecked Sendable {
         for j in 0..<m {
             let x = scale * a[l * m + j], cube = x * x * x
             f1[i * m + j] = c1 * cube; f2[i * m + j] = c2 * cube
+        }
+        if let target {
+            for j in 0..<m { let x = scale * target[l * m + j]; f2[i * m + j] = c2 * (x * x * x) }
         }
     }
 
@@ -80,12 +83,13 @@ final class SGDBatchLayout: @unchecked Sendable {
 
     /// The feature part of `∂L/∂W`: `∂L/∂a_{ℓj} = Σ_{i: ℓ_i = ℓ} n₁(i) · 3 (ε_i α_ℓ a_{ℓj})² ε_i α_ℓ · ∂L/∂f_j(X⁽ⁱ'¹⁾)`
     /// (noise has no component along `V`), summed over samples in order.
-    func featureGradient(online df: Matrix, a: UnsafePointer<Double>) -> Matrix {
+    /// With `view: 2` the same sum over view 2's feature patches (`n₂ = s − n₁`), for stop-gradient off.
+    func featureGradient(online df: Matrix, a: UnsafePointer<Double>, view: Int = 1) -> Matrix {
         var g = Matrix(rows: k, cols: m)
         df.storage.withUnsafeBufferPointer { d in
             g.storage.withUnsafeMutableBufferPointer { out in
-                for i in 0..<n where featureIn1[i] > 0 {
-                    let l = features[i], scale = signs[i] * alpha[l], c = Double(featureIn1[i])
+                for i in 0..<n where (view == 1 ? featureIn1[i] : s - featureIn1[i]) > 0 {
+                    let l = features[i], scale = signs[i] * alpha[l], c = Double(view == 1 ? featureIn1[i] : s - featureIn1[i])
                     for j in 0..<m {
                         let x = scale * a[l * m + j]
                         out[l * m + j] += c * 3 * x * x * scale * d[i * m + j]

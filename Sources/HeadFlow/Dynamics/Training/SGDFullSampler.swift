@@ -29,6 +29,14 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     private let scratch: UnsafeMutablePointer<Double>
     private let gradPerp: UnsafeMutablePointer<Double>
     private var e: Matrix
+    /// The EMA target `W_tg` (d×m), or `w` itself for the target `same`; its step `c = lr/τ`.
+    private let wTarget: UnsafeMutablePointer<Double>
+    private let emaRate: Double?
+    /// Stop-gradient off: per sample `U_i` of view 2 (as `u`), else unused.
+    private let throughTarget: Bool
+    private let u2: UnsafeMutablePointer<Double>
+    private var spectral: SGDSpectralHead?
+    private(set) var lastBatch: (outputs: Matrix, head: Matrix)?
 
     /// Starts from `W(0) = V A(0) + U R(0)`, `U` the first `m` noise coordinates; draws with
     /// `generator` and splits each batch over up to `threads` threads.
@@ -50,6 +58,19 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         for i in 0..<(k * m) { w[i] = start.a.storage[i] }
         for q in 0..<m { for j in 0..<m { w[(k + q) * m + j] = start.r[q, j] } }
         e = start.e
+        if problem.target == .ema {
+            emaRate = problem.lr / problem.emaTau
+            wTarget = .allocate(capacity: d * m); wTarget.initialize(from: w, count: d * m)
+        } else {
+            emaRate = nil; wTarget = w
+        }
+        throughTarget = problem.stopGradient == .off
+        u2 = throughTarget ? .allocate(capacity: max(1, problem.batch * m * width)) : .allocate(capacity: 1)
+        let neurons = problem.neurons
+        spectral = problem.spectralHead.map { SGDSpectralHead(rule: $0, rho: problem.dpRho, neurons: neurons) }
+        if let rule = problem.spectralHead {
+            e = rule.head(secondMoment: PopulationMoments(model: model, a: start.a, b: start.b).same)
+        }
         if case .fixed(let count) = problem.data {
             var main = streams.main(step: 0)
             dataset = SGDFixedDataSet(model: model, samples: count, stream: &main)
@@ -60,7 +81,10 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         }
     }
 
-    deinit { w.deallocate(); xi.deallocate(); u.deallocate(); scratch.deallocate(); gradPerp.deallocate() }
+    deinit {
+        if emaRate != nil { wTarget.deallocate() }
+        w.deallocate(); xi.deallocate(); u.deallocate(); u2.deallocate(); scratch.deallocate(); gradPerp.deallocate()
+    }
 
     func step() throws(SGDStepFailure) -> Double {
         stepIndex += 1
@@ -68,15 +92,17 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         // 1. The batch and the forward pass, chunk by chunk.
         if let dataset {
             var main = streams.main(step: stepIndex)
-            dataset.fill(layout, noise: xi, a: w, stream: &main)
+            dataset.fill(layout, noise: xi, a: w, target: emaRate == nil ? nil : UnsafePointer(wTarget), stream: &main)
         }
         let step = stepIndex
         Parallel.forEach(layout.chunks.count, threads: threads) { c in streams.run(self, chunk: c, step: step) }
         let (f1, f2) = layout.outputs()
+        if spectral != nil { e = try spectral!.update(outputs: f1) }
         let ev: BatchNormLossEvaluation
-        do { ev = try loss.evaluate(online: f1, target: f2, head: e) } catch { throw .degenerate(error) }
+        do { ev = try loss.evaluate(online: f1, target: f2, head: e, throughTarget: throughTarget) } catch { throw .degenerate(error) }
+        lastBatch = (f1, e)
         // 2. Backward: feature part along V; noise part Σ_i U_i ∘ ∂L/∂f_i, samples in order.
-        let gradA = layout.featureGradient(online: ev.onlineGradient, a: w)
+        var gradA = layout.featureGradient(online: ev.onlineGradient, a: w)
         gradPerp.update(repeating: 0, count: width * m)
         ev.onlineGradient.storage.withUnsafeBufferPointer { df in
             for i in 0..<n {
@@ -86,13 +112,25 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
                 }
             }
         }
+        if let df2 = ev.targetGradient {
+            gradA = gradA + layout.featureGradient(online: df2, a: w, view: 2)
+            df2.storage.withUnsafeBufferPointer { df in
+                for i in 0..<n {
+                    for j in 0..<m {
+                        let g = df[i * m + j], row = u2 + (i * m + j) * width
+                        for c in 0..<width { gradPerp[c * m + j] += g * row[c] }
+                    }
+                }
+            }
+        }
         // 3. Update.
         var finite = true
         for i in 0..<(k * m) { w[i] -= lr * gradA.storage[i]; finite = finite && w[i].isFinite }
         let perp = w + k * m
         var sum = 0.0
         for i in 0..<(width * m) { perp[i] -= lr * gradPerp[i]; sum += perp[i] }
-        Self.updateHead(&e, gradient: ev.gradE, mask: mask, rate: lrE)
+        if spectral == nil { Self.updateHead(&e, gradient: ev.gradE, mask: mask, rate: lrE) }
+        if let c = emaRate { SGDNeighbours.emaUpdate(wTarget, toward: w, count: d * m, rate: c) }
         guard finite, sum.isFinite, e.isFinite else { throw .nonFiniteState }
         return ev.loss
     }
@@ -101,13 +139,15 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     /// each noise patch's `h = W_⊥ᵀ ξ`, the outputs and `U_i`.
     func work<S: RandomStream>(chunk c: Int, stream rng: inout S) {
         let perSample = layout.noisePerSample
-        let wPerp = UnsafePointer(w + k * m)
+        let wPerp = UnsafePointer(w + k * m), tPerp = UnsafePointer(wTarget + k * m)
         let patch = scratch + c * (width + m), h = patch + width
         let rowScale = dataset == nil ? sigma : 1
         for i in layout.chunks[c] {
-            if dataset == nil { layout.drawSample(i, &rng, a: w) }
+            if dataset == nil { layout.drawSample(i, &rng, a: w, target: emaRate == nil ? nil : UnsafePointer(wTarget)) }
             let f1 = layout.f1 + i * m, f2 = layout.f2 + i * m, ui = u + i * m * width
             ui.update(repeating: 0, count: m * width)
+            let u2i = u2 + i * m * width
+            if throughTarget { u2i.update(repeating: 0, count: m * width) }
             let u1 = layout.noiseIn1[i]
             for p in 0..<perSample {
                 let xiRow: UnsafePointer<Double>
@@ -122,7 +162,8 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
                     // The common case, in registers: h = W_⊥ᵀ ξ, then U_i += ξ (3 h²)ᵀ.
                     // Online, the row holds ξ/σ_ξ (σ_ξ applied to h and to the coefficients instead).
                     var h0 = 0.0, h1 = 0.0
-                    for q in 0..<width { let x = xiRow[q]; h0 += x * wPerp[2 * q]; h1 += x * wPerp[2 * q + 1] }
+                    let wp = p < u1 ? wPerp : tPerp
+                    for q in 0..<width { let x = xiRow[q]; h0 += x * wp[2 * q]; h1 += x * wp[2 * q + 1] }
                     h0 *= rowScale; h1 *= rowScale
                     if p < u1 {
                         f1[0] += h0 * h0 * h0; f1[1] += h1 * h1 * h1
@@ -130,11 +171,16 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
                         for q in 0..<width { let x = xiRow[q]; row0[q] += c0 * x; row1[q] += c1 * x }
                     } else {
                         f2[0] += h0 * h0 * h0; f2[1] += h1 * h1 * h1
+                        if throughTarget {
+                            let c0 = 3 * h0 * h0 * rowScale, c1 = 3 * h1 * h1 * rowScale, row0 = u2i, row1 = u2i + width
+                            for q in 0..<width { let x = xiRow[q]; row0[q] += c0 * x; row1[q] += c1 * x }
+                        }
                     }
                     continue
                 }
                 for j in 0..<m { h[j] = 0 }
-                for q in 0..<width { let x = xiRow[q]; for j in 0..<m { h[j] += x * wPerp[q * m + j] } }
+                let wp = p < u1 ? wPerp : tPerp
+                for q in 0..<width { let x = xiRow[q]; for j in 0..<m { h[j] += x * wp[q * m + j] } }
                 if p < u1 {
                     for j in 0..<m {
                         let x = h[j], coef = 3 * x * x, row = ui + j * width
@@ -143,12 +189,25 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
                     }
                 } else {
                     for j in 0..<m { let x = h[j]; f2[j] += x * x * x }
+                    if throughTarget {
+                        for j in 0..<m {
+                            let x = h[j], coef = 3 * x * x, row = u2i + j * width
+                            for q in 0..<width { row[q] += coef * xiRow[q] }
+                        }
+                    }
                 }
             }
         }
     }
 
-    func reducedState() -> ReducedState {
+    func reducedState() -> ReducedState { Self.reduced(w, k: k, m: m, width: width, e: e) }
+
+    func targetState() -> ReducedState? {
+        emaRate == nil ? nil : Self.reduced(wTarget, k: k, m: m, width: width, e: e)
+    }
+
+    /// `(A, R, E)` of the `d × m` weights `w`: `A` its first `k` rows, `R` a Gram factor of `W_⊥ᵀW_⊥`.
+    private static func reduced(_ w: UnsafeMutablePointer<Double>, k: Int, m: Int, width: Int, e: Matrix) -> ReducedState {
         let a = Matrix(rows: k, cols: m, storage: Array(UnsafeBufferPointer(start: w, count: k * m)))
         var b = Matrix(rows: m, cols: m)
         b.storage.withUnsafeMutableBufferPointer { bp in
@@ -158,6 +217,13 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         for i in 0..<m { for j in 0..<i { let s = 0.5 * (b[i, j] + b[j, i]); b[i, j] = s; b[j, i] = s } }
         let r = LinearAlgebra.gramFactor(b) ?? Matrix(rows: m, cols: m, repeating: .nan)
         return ReducedState(a: a, r: r, e: e)
+    }
+
+    /// `W_⊥ᵀ W_tg⊥` (`RᵀR_tg`, m×m): the joint Gram of the online and target noise parts (tests).
+    var crossGram: Matrix {
+        var g = Matrix(rows: m, cols: m)
+        for q in 0..<width { for i in 0..<m { for j in 0..<m { g[i, j] += w[(k + q) * m + i] * wTarget[(k + q) * m + j] } } }
+        return g
     }
 
     /// `W` as a `d × m` matrix (tests, the reference comparison).
@@ -191,13 +257,13 @@ final class SGDFixedDataSet {
     /// Sets `layout`'s samples to the next `N` of the epoch order, draws their masks, and
     /// copies their noise rows into `out` (sample `i`'s rows at `i (P − s)`, its view-1 rows first).
     func fill(_ layout: SGDBatchLayout, noise out: UnsafeMutablePointer<Double>, a: UnsafePointer<Double>,
-              stream rng: inout any RandomStream) {
+              target: UnsafePointer<Double>? = nil, stream rng: inout any RandomStream) {
         var picked = [Int](repeating: 0, count: layout.n)
         for i in 0..<layout.n {
             if cursor == count { shuffle(&rng); cursor = 0 }
             picked[i] = order[cursor]; cursor += 1
             layout.features[i] = features[picked[i]]; layout.signs[i] = signs[picked[i]]
-            layout.drawCounts(i, &rng, a: a)
+            layout.drawCounts(i, &rng, a: a, target: target)
         }
         // The mask: which noise patches go to view 1 (uniform given the count).
         noise.withUnsafeBufferPointer { all in

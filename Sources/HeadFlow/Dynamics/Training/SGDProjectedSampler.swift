@@ -39,6 +39,7 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     private let stats: UnsafeMutablePointer<Double>
     private let shared: UnsafeMutablePointer<Double>
     private let scratch: UnsafeMutablePointer<Double>
+    private(set) var lastBatch: (outputs: Matrix, head: Matrix)?
 
     /// The sampler at `problem`'s start, drawing with `generator` and splitting each batch over up to `threads` threads.
     init(problem: TrainingProblem, generator: SGDGenerator = .philox, threads: Int = 1) {
@@ -68,6 +69,7 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         let (f1, f2) = layout.outputs()
         let ev: BatchNormLossEvaluation
         do { ev = try loss.evaluate(online: f1, target: f2, head: e) } catch { throw .degenerate(error) }
+        lastBatch = (f1, e)
         let gradA = layout.featureGradient(online: ev.onlineGradient, a: shared)
         // S = 3 Σ_i df_ir M_i and GᵀG = 9 Σ_i df_ir df_is K_i, over samples in order.
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * mm)
@@ -176,4 +178,6 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     }
 
     func reducedState() -> ReducedState { ReducedState(a: a, r: r, e: e) }
+
+    func targetState() -> ReducedState? { nil }
 }

@@ -40,6 +40,10 @@ public struct SGDSolver: Sendable {
             guard problem.data == .online else {
                 throw ParameterError("sampler", must: "full with --data fixed (the projected sampler draws fresh noise every step)", got: "projected")
             }
+            let k = model.featureCount, m = problem.neurons
+            if problem.target == .ema, model.dimension < k + 2 * m {
+                throw ParameterError("d", must: "an integer ≥ k + 2m = \(k + 2 * m) for --target ema with the projected sampler (W and W_tg need 2m noise directions; use --sampler full)", got: "\(model.dimension)")
+            }
         case .full:
             let numbers = Double(problem.batch) * Double(model.patches - model.featurePatches) * Double(model.dimension - model.featureCount)
             guard numbers <= maxFullBuffer else {
@@ -54,10 +58,15 @@ public struct SGDSolver: Sendable {
     /// the samples recorded before it. Call `validate(_:)` first for input you did not build.
     public func solve(_ problem: TrainingProblem, every interval: Int? = nil, progress: Progress? = nil) -> Trajectory {
         let k = problem.model.featureCount, m = problem.neurons
-        let stepper: SGDStepper = sampler == .full
-            ? SGDFullSampler(problem: problem, generator: generator, threads: threads)
-            : SGDProjectedSampler(problem: problem, generator: generator, threads: threads)
-        let objective = PopulationObjective(model: problem.model, neurons: m)
+        let stepper: SGDStepper
+        switch sampler {
+        case .full: stepper = SGDFullSampler(problem: problem, generator: generator, threads: threads)
+        case .projected where problem.hasNeighbours:
+            stepper = SGDProjectedNeighbourSampler(problem: problem, generator: generator, threads: threads)
+        case .projected: stepper = SGDProjectedSampler(problem: problem, generator: generator, threads: threads)
+        }
+        var objective = PopulationObjective(model: problem.model, neurons: m)
+        objective.stopGradient = problem.stopGradient == .on
         let recordAt = Self.recordingSteps(problem, every: interval)
         var monitor = EventMonitor(features: k, neurons: m)
         var samples: [TrajectorySample] = []
@@ -65,8 +74,10 @@ public struct SGDSolver: Sendable {
         var taken = 0
 
         func record(_ step: Int, _ state: ReducedState) {
-            let ev = objective.evaluate(online: state)
-            samples.append(TrajectorySample(time: problem.lr * Double(step), state: state, correlations: ev.correlations, loss: ev.loss))
+            let ev = objective.evaluate(online: state, target: stepper.targetState())
+            var sample = TrajectorySample(time: problem.lr * Double(step), state: state, correlations: ev.correlations, loss: ev.loss)
+            sample.rankSGD(model: problem.model, batch: step == 0 ? nil : stepper.lastBatch)
+            samples.append(sample)
         }
 
         var state = problem.start
@@ -113,5 +124,22 @@ extension TrainingProblem {
     /// Solves by SGD with `sampler` and `generator` (see `SGDSolver`).
     public func solve(sampler: SGDSampler = .projected, generator: SGDGenerator = .philox) -> Trajectory {
         SGDSolver(sampler: sampler, generator: generator).solve(self)
+    }
+}
+
+extension TrajectorySample {
+    /// Sets the ranks of an SGD sample: the population `erank`, RankMe of `f` and
+    /// `F = E f` at the state (`RepresentationRank.ofOutputs`), and their batch
+    /// estimates from the last step's view-1 outputs `f⁽¹⁾` and `F = f⁽¹⁾Eᵀ` (the
+    /// batch drawn at the state before that step's update; NaN at step 0).
+    mutating func rankSGD(model: DataModel, batch: (outputs: Matrix, head: Matrix)?) {
+        let ranks = RepresentationRank.ofOutputs(model: model, state: state)
+        outputRank = ranks.f; headRank = ranks.headed
+        if let batch {
+            batchOutputRank = RepresentationRank(batchOutputs: batch.outputs)
+            batchHeadRank = RepresentationRank(batchOutputs: batch.outputs * batch.head.transposed)
+        } else {
+            batchOutputRank = .undefined; batchHeadRank = .undefined
+        }
     }
 }

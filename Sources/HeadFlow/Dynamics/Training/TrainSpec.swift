@@ -68,15 +68,12 @@ public struct TrainSpec: Equatable, Sendable {
         if let logEvery { try require(logEvery, "log-every", "an integer ≥ 1", { $0 >= 1 }) }
         if let threads { try require(threads, "threads", "an integer ≥ 1", { $0 >= 1 }) }
         let population = try run.problem(integrator: false)
-        // The neighbouring mechanisms exist in the population flow only, so far.
-        if run.target != .same { throw ParameterError("target", must: "same in train (ema is implemented in run and sweep only)", got: run.target.rawValue) }
-        if run.stopGrad != .on { throw ParameterError("stop-grad", must: "on in train (off is implemented in run and sweep only)", got: "off") }
-        if run.head.spectralExponent != nil {
-            throw ParameterError("head", must: "a trained or frozen head in train (\(run.head.rawValue) is implemented in run and sweep only)", got: run.head.rawValue)
-        }
-        let p = TrainingProblem(model: population.model, head: run.head, start: population.start, lr: lr, lrE: lrE,
+        var p = TrainingProblem(model: population.model, head: run.head, start: population.start, lr: lr, lrE: lrE,
                                 batch: batch, steps: stepCount, data: data, epsilon: epsilon,
                                 dataSeed: effectiveDataSeed, sampling: .logarithmic(points: run.points))
+        let field = population.field
+        p.target = field.target; p.emaTau = field.emaTau; p.stopGradient = field.stopGradient
+        p.spectralHead = field.spectralHead; p.dpRho = run.dpRho
         try SGDSolver(sampler: sampler).validate(p)
         try MemoryBudget.machine.check(p.memoryEstimate(sampler: sampler, every: logEvery))
         return p

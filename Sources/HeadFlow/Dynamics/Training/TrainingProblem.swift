@@ -33,6 +33,17 @@ public struct TrainingProblem: Sendable {
     public var dataSeed: UInt64
     /// Where the trajectory is recorded, in time `t = lr · step` (rounded to steps).
     public var sampling: SampleTimes
+    /// The target branch `G`: the online weights (`same`) or BYOL's momentum target `W_tg`,
+    /// `W_tg ← W_tg + (lr/τ)(W − W_tg)` after each step (`ema`, see `SGDNeighbours`).
+    public var target: TargetRule = .same
+    /// `τ` of the EMA target (units of 1/η, `τ ≥ lr`); read only for `target == .ema`.
+    public var emaTau: Double = 100
+    /// Stop-gradient on `G` (the paper: on); `off` lets the batch gradient flow through `G` and its BN.
+    public var stopGradient: StopGradientRule = .on
+    /// The rule of a head set from the outputs (`directpred`, `directcopy`), nil for a trained or frozen head.
+    public var spectralHead: DirectPredHead? = nil
+    /// `ρ` of the running second moment `Ŝ ← ρ Ŝ + (1 − ρ) f⁽¹⁾ᵀf⁽¹⁾/N` of a spectral head (`0 ≤ ρ < 1`).
+    public var dpRho: Double = 0.3
 
     /// A problem; see the properties. Call `validate()` before solving input you did not build.
     public init(model: DataModel, head: HeadKind, start: ReducedState, lr: Double, lrE: Double, batch: Int = 512,
@@ -73,7 +84,18 @@ public struct TrainingProblem: Sendable {
                         { _ in doubles <= 2e9 })
         }
         try sampling.validate()
+        if target == .ema {
+            try require(emaTau, "ema-tau", "a finite τ ≥ lr = \(lr) in train (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
+        }
+        if stopGradient == .off, target != .same {
+            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
+        }
+        if let rule = spectralHead { try require(rule.epsilon, "dp-eps", "a finite ε ≥ 0", { $0 >= 0 }) }
+        try require(dpRho, "dp-rho", "a finite ρ with 0 ≤ ρ < 1", { $0 >= 0 && $0 < 1 })
     }
+
+    /// True when a neighbouring mechanism (EMA target, no stop-gradient, spectral head) is on.
+    var hasNeighbours: Bool { target == .ema || stopGradient == .off || spectralHead != nil }
 }
 
 /// Where SGD's mini-batches come from.
