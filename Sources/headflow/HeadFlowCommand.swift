@@ -29,7 +29,8 @@ struct HeadFlowCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            // The parser's own messages echo a bad value whole: cut it like ParameterError does.
+            let text = ParameterError.truncatingWords(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)")
             FileHandle.standardError.write(Data("headflow: \(text)\n".utf8))
             Foundation.exit(code.rawValue)
         }

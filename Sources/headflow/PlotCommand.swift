@@ -50,7 +50,7 @@ struct PlotTrajectoryCommand: ParsableCommand {
         let terminal = try gnuplot.terminal(for: output)
         let figure: GnuplotFigure
         do {
-            figure = try GnuplotFigure.trajectory(run: try SweepStore.readJSON(input), source: input, terminal: terminal,
+            figure = try GnuplotFigure.trajectory(run: try RunJSON.validated(SweepStore.readJSON(input), source: input), source: input, terminal: terminal,
                                                   output: Gnuplot.absolute(output))
         } catch { throw ValidationError("\(error)") }
         try gnuplot.draw(figure)

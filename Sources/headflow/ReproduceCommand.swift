@@ -21,7 +21,7 @@ struct ReproduceCommand: ParsableCommand {
     var ids: [String] = []
     @Flag(help: "Run every claim.")
     var all = false
-    @Option(help: OutputFormat.help([.table, .json, .markdown]), completion: OutputFormat.completion([.table, .json, .markdown]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json, .markdown]), completion: OutputFormat.completion([.table, .json, .markdown]))
     var format: String = "table"
     @Flag(help: "Table with every measured number and the thresholds (wider than a terminal).")
     var wide = false

@@ -5,47 +5,55 @@ import HeadFlow
 /// The options that define and run a sweep (shared by `sweep` and `fit`);
 /// maps one-to-one onto `SweepGrid` + `SweepEngine` + `Shard` + `SweepStore`.
 struct SweepOptions: ParsableArguments {
-    @Option(name: .customLong("vary"), help: ArgumentHelp(
+    @Option(name: .customLong("vary"), parsing: .unconditionalSingleValue, help: ArgumentHelp(
         "Vary a run option over SPEC (repeatable; the first varies slowest). NAME: any run option (eta-e, d, noise, "
             + "feature-patches, seed, head, …), an entry alpha[ℓ], init-a[ℓ,j], init-b[j,r] (1-based), alpha-ratio "
             + "(α_2/α_1, α_1 fixed) or eta-e-ratio (η_E/η). SPEC: a list 0.001,0.003,0.01 or a range lo:hi:lin|log:n.",
         valueName: "NAME=SPEC"))
     var vary: [String] = []
     @OptionGroup(title: "Run options (the base of every cell)") var run: RunOptions
-    @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp(
+    @Option(name: [.customLong("outcome"), .customLong("metric")], parsing: .unconditional, help: ArgumentHelp(
         "What to tabulate: outcome, t_learn (first learn time of v_2), peak_e21 (max |E_21|), final_loss, "
             + "features_learned, or an event (learn_w1_v1, substitution, …).", valueName: "METRIC"))
     var outcome: String = "outcome"
-    @Option(help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train; options below).")
+    @Option(parsing: .unconditional, help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train; options below).")
     var engine: EngineKind = .population
     @OptionGroup(title: "SGD options (--engine sgd; as in headflow train)") var sgd: SGDOptions
-    @Option(help: "Cells run in parallel (default: all cores).")
+    @Option(parsing: .unconditional, help: "Cells run in parallel (default: all cores).")
     var jobs: Int = Parallel.coreCount
-    @Option(help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
     var out: String?
-    @Option(help: ArgumentHelp("Run only the cells with index mod n = i (0 ≤ i < n); join the shards with headflow merge.", valueName: "i/n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run only the cells with index mod n = i (0 ≤ i < n); join the shards with headflow merge.", valueName: "i/n"))
     var shard: String?
     @Flag(help: "No progress bar on stderr.")
     var quiet = false
 
-    /// The validated grid, engine, shard and metric; every error names its option.
-    func plan() throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
+    /// Every option given, checked whether a sweep runs or not (`fit` reading
+    /// sweep files validates them too): jobs, the base run options for the
+    /// engine, the SGD options, `--vary` specs, `--shard`, `--out`.
+    func checkOptions() throws(ParameterError) -> (base: RunSpec, engine: any SweepEngine, axes: [SweepAxis], shard: Shard?) {
         try require(jobs >= 1, ParameterError("jobs", must: "an integer ≥ 1", got: "\(jobs)"))
-        let kind = engine
         let base = try run.spec()
         var axes: [SweepAxis] = []
         for v in vary { axes.append(try SweepAxis(parsing: v)) }
-        let grid = try SweepGrid(base: base, axes: axes)
         let engine: any SweepEngine
-        switch kind {
+        switch self.engine {
         case .population:
             if let given = sgd.firstGiven { throw ParameterError(given, must: "used with --engine sgd only", got: "--engine population") }
             engine = PopulationEngine()
         case .sgd:
             engine = SGDEngine(training: try sgd.training())
         }
-        try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
         let shard = try shard.map { s throws(ParameterError) in try Shard(parsing: s) }
+        if let out { try OutputPath.validate(out, option: "out") }
+        return (base, engine, axes, shard)
+    }
+
+    /// The validated grid, engine, shard and metric; every error names its option.
+    func plan() throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
+        let (base, engine, axes, shard) = try checkOptions()
+        let grid = try SweepGrid(base: base, axes: axes)
+        try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
         let empty = SweepResult(manifest: grid.manifest(engine: engine.settingsJSON), axes: grid.axes, cells: [])
         return (grid, engine, shard, try empty.metric(outcome))
     }
@@ -64,7 +72,11 @@ struct SweepOptions: ParsableArguments {
                 throw ValidationError("--out must be a directory for this sweep (\(error))")
             }
             let wanted = Set(mine)
-            done = store!.finished().filter { wanted.contains($0.index) }
+            do {
+                let (kept, rejected) = store!.resumable(try VerifiedManifest(manifest, source: out))
+                for why in rejected { printError("sweep: \(why); computing it again") }
+                done = kept.filter { wanted.contains($0.index) }
+            } catch { throw ValidationError("--out must be a directory for this sweep (\(error))") }
         }
         let finished = Set(done.map(\.index))
         let todo = mine.filter { !finished.contains($0) }
@@ -105,7 +117,7 @@ struct SweepCommand: ParsableCommand {
         """)
 
     @OptionGroup var sweep: SweepOptions
-    @Option(help: OutputFormat.help([.table, .csv, .json, .markdown], "(csv/json/markdown: one row per cell with every parameter)."),
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .csv, .json, .markdown], "(csv/json/markdown: one row per cell with every parameter)."),
             completion: OutputFormat.completion([.table, .csv, .json, .markdown]))
     var format: String = "table"
     @Flag(help: "Also fit log METRIC on log of the one varied parameter besides seed (GSL least squares).")

@@ -11,12 +11,14 @@ struct TrainCommand: ParsableCommand {
         Same data/model options as `run`; time is t = lr·step and the head step is lr·η_E/η. Samples record \
         the SGD state (A = VᵀW, B = WᵀΠW, E) with the population ρ and loss at it; events are the first step \
         time their condition holds. Ranks: erank_f, rankme_f, erank_F, rankme_F are population values at the SGD \
-        state; the *_batch ones are estimated from the step's batch of view-1 outputs. JSON keys: those of `run` plus norms. A progress bar with rate and time left goes to stderr once a run takes over a second (--quiet: none). \
+        state; the *_batch ones are estimated from the step's batch of view-1 outputs. JSON keys: those of `run` plus norms. \
+        A progress bar with rate and time left goes to stderr once a run takes over a second (--quiet: none); the wall-clock \
+        time never enters the result, so the same seed gives the same bytes. \
         A degenerate batch (zero BN variance) or a non-finite loss stops with an error naming the step (exit 1).
         """)
 
     @OptionGroup var options: TrainOptions
-    @Option(help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
     func run() throws {
@@ -39,7 +41,9 @@ struct TrainCommand: ParsableCommand {
             printError("headflow: \(failure.withHint)")
             throw ExitCode.failure
         }
-        let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory, seconds: seconds)
+        // Wall-clock time goes to stderr only: the same seed gives the same bytes on stdout.
+        if !options.quiet { printError("train: \(trajectory.steps) steps in \(NumberFormat.short(seconds)) s") }
+        let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory)
         switch fmt {
         case .json: print(report.json.rendered(pretty: true))
         case .csv: print(report.csv, terminator: "")

@@ -5,12 +5,12 @@ import HeadFlow
 /// one-to-one onto `TrainSpec`.
 struct TrainOptions: ParsableArguments {
     @OptionGroup var model: RunOptions
-    @Option(help: "Named parameter set; options not given take the preset's value.")
+    @Option(parsing: .unconditional, help: "Named parameter set; options not given take the preset's value.")
     var preset: TrainPreset?
     @OptionGroup var training: SGDOptions
-    @Option(name: .customLong("log-every"), help: "Record a sample every this many steps (default: --points log-spaced times).")
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Record a sample every this many steps (default: --points log-spaced times).")
     var logEvery: Int?
-    @Option(help: "Threads each step's batch is split over (≥ 1; default: all cores). The output is the same for any value.")
+    @Option(parsing: .unconditional, help: "Threads each step's batch is split over (≥ 1; default: all cores). The output is the same for any value.")
     var threads: Int?
     @Flag(help: "No progress on stderr.")
     var quiet = false

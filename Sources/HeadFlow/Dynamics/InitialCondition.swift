@@ -18,6 +18,9 @@ public enum InitialCondition: Sendable {
             let s0 = try Self.scale(scale, model: model)
             let a = source.gaussianMatrix(rows: k, cols: m, sigma: s0)
             let r = try Self.randomR(source: source, model: model, neurons: m, scale: s0)
+            guard a.isFinite, (r.transposed * r).isFinite else {
+                throw ParameterError("init-scale", must: "small enough that the random start A(0), B(0) is finite", got: "\(s0)")
+            }
             return ReducedState(a: a, r: r, e: head.initialHead(neurons: m, source: source))
         case .explicit(let a, let b, let seed):
             guard a.rows == k, a.cols == m else {

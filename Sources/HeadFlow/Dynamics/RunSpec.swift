@@ -92,9 +92,12 @@ public struct RunSpec: Equatable, Sendable {
     }
 
     /// Validates every parameter and builds the problem. Throws a
-    /// `ParameterError` naming the first invalid one.
-    public func problem() throws(ParameterError) -> PopulationProblem {
+    /// `ParameterError` naming the first invalid one — or the option to lower
+    /// when the run would not fit in memory (`memoryEstimate`, checked before
+    /// anything is allocated; `integrator: false` for a run another solver takes).
+    public func problem(integrator: Bool = true) throws(ParameterError) -> PopulationProblem {
         try validate()
+        try MemoryBudget.machine.check(memoryEstimate(integrator: integrator))
         let start = try initialCondition.state(model: model, neurons: neurons, head: head)
         let p = PopulationProblem(field: field, start: start, tEnd: tEnd)
         try p.validate()

@@ -14,7 +14,7 @@ extension SweepReport {
                 ("cells", .integer(result.expected.count)), ("finished", .integer(result.cells.count - result.failed.count)),
                 ("failed", .integer(result.failed.count)), ("missing", .integer(result.missing.count)),
             ])),
-            ("cells", .array(result.cells.map { $0.json(axes: result.axes) })),
+            ("cells", .array(result.cells.map { [grid = Fingerprint.of(result.manifest)] in $0.json(axes: result.axes, grid: grid) })),
         ]
         if result.seedAxis != nil {
             kv.append(("groups", .array(table.entries.map { e in

@@ -31,6 +31,17 @@ public struct FeatureCountTable: Sendable {
         }
     }
 
+    /// Throws a `ParameterError` for `--seeds` when `ks × heads × seeds` runs
+    /// overflow or their specs and results would not fit in memory (checked
+    /// before the seed list is built).
+    public static func checkSize(features: Int, heads: Int, seeds: Int) throws(ParameterError) {
+        guard seeds >= 1 else { throw ParameterError("seeds", must: "an integer ≥ 1", got: "\(seeds)") }
+        let runs = CheckedArithmetic.product(features, heads, seeds).map(Double.init) ?? .infinity
+        try MemoryBudget.machine.check(ResourceEstimate([
+            .init("seeds", "\(seeds)", bytes: runs * 640 + Double(seeds) * 8, what: "one run spec and result per (k, head, seed)"),
+        ]))
+    }
+
     /// Validates every run of the table (throws the first invalid parameter).
     public func validate() throws(ParameterError) {
         guard let kMax = featureCounts.max(), kMax <= alpha.count, (featureCounts.min() ?? 0) >= 1 else {

@@ -113,7 +113,7 @@ public struct SGDSolver: Sendable {
         if let interval, interval >= 1 {
             steps = Array(stride(from: 0, through: problem.steps, by: interval))
         } else {
-            steps = problem.sampling.times(tEnd: problem.tEnd).map { Int(($0 / problem.lr).rounded()) }
+            steps = problem.sampling.times(tEnd: problem.tEnd).map { CheckedArithmetic.rounded($0 / problem.lr) ?? problem.steps }
         }
         steps.append(problem.steps)
         return Array(Set(steps.map { min(max($0, 0), problem.steps) })).sorted()

@@ -60,6 +60,10 @@ public struct TrainingProblem: Sendable {
     /// End time `t = lr · steps`.
     public var tEnd: Double { lr * Double(steps) }
 
+    /// At most this many steps (`10⁹`: hours even for the projected sampler's
+    /// microsecond steps; more is almost surely a mistyped `--t-end` or `--lr`).
+    public static let maximumSteps = 1_000_000_000
+
     /// Throws a `ParameterError` naming the first invalid parameter.
     public func validate() throws(ParameterError) {
         try model.validate()
@@ -70,12 +74,13 @@ public struct TrainingProblem: Sendable {
         try require(lr, "lr", "a finite step > 0", { $0 > 0 })
         try require(lrE, "lr-e", "a finite head step ≥ 0 (lr · η_E/η)", { $0 >= 0 })
         try require(batch, "batch", "an integer ≥ 2 (BN needs two samples)", { $0 >= 2 })
-        try require(steps, "steps", "an integer ≥ 1", { $0 >= 1 })
+        try require(steps, "steps", "an integer in 1…10⁹", { $0 >= 1 && $0 <= Self.maximumSteps })
+        guard tEnd.isFinite else { throw ParameterError("lr", must: "small enough that the end time lr·steps is finite", got: "\(lr)") }
         try require(epsilon, "bn-epsilon", "a finite ε ≥ 0", { $0 >= 0 })
         if case .fixed(let n) = data {
             try require(n, "samples", "an integer ≥ --batch = \(batch)", { $0 >= batch })
             let doubles = Double(n) * Double(model.patches - model.featurePatches) * Double(model.dimension - k)
-            try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (got \(doubles))",
+            try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (here \(NumberFormat.short(doubles)))",
                         { _ in doubles <= 2e9 })
         }
         try sampling.validate()
