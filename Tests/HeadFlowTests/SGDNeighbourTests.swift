@@ -51,9 +51,7 @@ struct SGDNeighbourTests {
             #expect(abs(target.a.storage[i] - expected) < 1e-14, "A_tg[\(i)] \(target.a.storage[i]) vs \(expected)")
         }
         #expect(online.a != p.start.a)
-        // ΠW_tg = (1 − c)ΠW(0) + cΠW(1): B_tg = (1−c)² B(0) + c(1−c)(R(0)ᵀR(1) + R(1)ᵀR(0)) + c² B(1), with the
-        // cross terms from the joint Gram; equivalently B_tg − c·crossGram − (1−c)·(start part) … checked via
-        // the identity B_tg = ((1−c)W(0) + cW(1))ᵀ((1−c)W(0) + cW(1)) on the full sampler's weights.
+        // Full sampler: B_tg = W_tg⊥ᵀW_tg⊥ with W_tg⊥ = (1 − c)W⊥(0) + cW⊥(1) from the weights themselves.
         if let full = stepper as? SGDFullSampler {
             let w1 = full.weights
             var w0 = Matrix(rows: 10, cols: 2)

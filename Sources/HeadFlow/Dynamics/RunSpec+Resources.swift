@@ -58,6 +58,14 @@ extension TrainingProblem {
             terms.append(.init(rowOption.0, rowOption.1, bytes: rows * (d - k) * 8, what: "the batch's noise patches (the projected sampler stores none)"))
             terms.append(.init("d", "\(model.dimension)", bytes: 2 * d * m * 8, what: "the network W (d×m)"))
         }
+        if sampler == .full, stopGradient == .off {
+            terms.append(.init("batch", "\(batch)", bytes: n * m * (d - k) * 8, what: "view 2's backward buffers (--stop-grad off)"))
+        }
+        if sampler == .full, target == .ema { terms.append(.init("d", "\(model.dimension)", bytes: d * m * 8, what: "the EMA target W_tg (d×m)")) }
+        if sampler == .projected, hasNeighbours {
+            let b = target == .ema ? 2 * m : m
+            terms.append(.init("batch", "\(batch)", bytes: n * 2 * (b * m + m * m) * 8, what: "the per-sample statistics of both views"))
+        }
         if case .fixed(let count) = data {
             let s = Double(count)
             terms.append(.init("samples", "\(count)", bytes: s * noise * (d - k) * 8 + s * 32, what: "the fixed data set"))
