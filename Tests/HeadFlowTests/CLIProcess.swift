@@ -52,3 +52,18 @@ func freshDirectory(_ name: String) throws -> URL {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir
 }
+
+import Testing
+
+/// The subprocess helper itself: it reports the exit code and both streams, and a time limit kills.
+@Suite("the CLI subprocess helper")
+struct CLIProcessTests {
+    @Test("runCLI returns exit code, stdout and stderr; a bad option is one stderr line and exit 64")
+    func helperReportsStreams() throws {
+        let ok = try runCLI(["run", "--help"])
+        #expect(ok.code == 0 && ok.signal == nil && !ok.timedOut)
+        #expect(ok.out.contains("USAGE: headflow run"))
+        let bad = try runCLI(["run", "--d", "0"])
+        #expect(bad.code == 64 && bad.out.isEmpty && bad.errLines.count == 1)
+    }
+}
