@@ -7,9 +7,13 @@ import HeadFlow
 extension HeadKind: ExpressibleByArgument {}
 extension StepperKind: ExpressibleByArgument {}
 extension SGDSampler: ExpressibleByArgument {}
+extension SGDGenerator: ExpressibleByArgument {}
 extension EngineKind: ExpressibleByArgument {}
 extension TrainPreset: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
+extension TargetRule: ExpressibleByArgument {}
+extension StopGradientRule: ExpressibleByArgument {}
+extension DirectPredHead.Source: ExpressibleByArgument {}
 
 extension CaseIterable where Self: RawRepresentable, RawValue == String {
     /// `a | b | c`: every value, for help texts.

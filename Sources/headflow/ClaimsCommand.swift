@@ -12,7 +12,7 @@ struct ClaimsCommand: ParsableCommand {
         threshold, command, paper reference), never from a run: `headflow claims --write Theorems`.
         """)
 
-    @Option(name: .customLong("write"), help: "Write <id>.md for every claim and README.md into this directory.")
+    @Option(name: .customLong("write"), parsing: .unconditional, help: "Write <id>.md for every claim and README.md into this directory.")
     var directory: String?
 
     func run() throws {
@@ -23,6 +23,7 @@ struct ClaimsCommand: ParsableCommand {
             }
             return
         }
+        do { try OutputPath.validate(directory, option: "write") } catch { throw error.validation }
         let dir = URL(fileURLWithPath: directory, isDirectory: true)
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeadFlow
 
-/// `headflow features`: distinct features learned vs k and head (issue 5).
+/// `headflow features`: distinct features learned vs k and head.
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
@@ -14,25 +14,31 @@ struct FeaturesCommand: ParsableCommand {
         offdiag head the substitution cascade lets more features be learned.
         """)
 
-    @Option(help: "Feature counts k (rows), comma-separated.")
+    @Option(parsing: .unconditional, help: "Feature counts k (rows), comma-separated.")
     var ks: String = "2,3,4"
-    @Option(help: "Head variants (columns), comma-separated: \(HeadKind.choiceList).")
+    @Option(parsing: .unconditional, help: "Head variants (columns), comma-separated: \(HeadKind.choiceList).")
     var heads: String = "none,offdiag,full"
-    @Option(help: "Magnitudes α_1 > α_2 ≥ …; k features use the first k.")
+    @Option(parsing: .unconditional, help: "Magnitudes α_1 > α_2 ≥ …; k features use the first k.")
     var alpha: String = "1.5,1.0,0.8,0.7"
-    @Option(help: "Neurons m per run (default: m = k).")
+    @Option(parsing: .unconditional, help: "Neurons m per run (default: m = k).")
     var neurons: Int?
-    @Option(help: "Random starts per cell (seeds 1…N).")
+    @Option(parsing: .unconditional, help: "Random starts per cell (seeds 1…N).")
     var seeds: Int = 20
-    @Option(name: .customLong("d"), help: "Dimension d (sets the random start's scale 1/√d).")
+    @Option(name: .customLong("d"), parsing: .unconditional, help: "Dimension d (sets the random start's scale 1/√d).")
     var d: Int = 100
-    @Option(name: .customLong("eta-e"), help: "Head rate η_E (η = 1).")
+    @Option(name: .customLong("eta-e"), parsing: .unconditional, help: "Head rate η_E (η = 1).")
     var etaE: Double = 0.03
-    @Option(name: .customLong("t-end"), help: "End time.")
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time.")
     var tEnd: Double = 2e5
-    @Option(help: "Threads (default: all cores).")
+    @Option(parsing: .unconditional, help: RunOptions.help("target")) var target: String?
+    @Option(name: .customLong("ema-tau"), parsing: .unconditional, help: RunOptions.help("ema-tau")) var emaTau: String?
+    @Option(name: .customLong("stop-grad"), parsing: .unconditional, help: RunOptions.help("stop-grad")) var stopGrad: String?
+    @Option(name: .customLong("dp-eps"), parsing: .unconditional, help: RunOptions.help("dp-eps")) var dpEps: String?
+    @Option(name: .customLong("dp-source"), parsing: .unconditional, help: RunOptions.help("dp-source")) var dpSource: String?
+    @Option(name: .customLong("dp-rho"), parsing: .unconditional, help: RunOptions.help("dp-rho")) var dpRho: String?
+    @Option(parsing: .unconditional, help: "Threads (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: OutputFormat.help([.table, .markdown, .csv, .json]), completion: OutputFormat.completion([.table, .markdown, .csv, .json]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .markdown, .csv, .json]), completion: OutputFormat.completion([.table, .markdown, .csv, .json]))
     var format: String = "table"
     @Flag(help: "No progress on stderr.")
     var quiet = false
@@ -43,8 +49,8 @@ struct FeaturesCommand: ParsableCommand {
         do {
             fmt = try OutputFormat.parse(format, allowed: [.table, .markdown, .csv, .json])
             table.featureCounts = try MatrixText.parseList(ks, parameter: "ks", what: "a list of feature counts k ≥ 1").map { v throws(ParameterError) in
-                guard v == v.rounded(), v >= 1 else { throw ParameterError("ks", must: "integers ≥ 1", got: ks) }
-                return Int(v)
+                guard let k = CheckedArithmetic.integer(v), k >= 1 else { throw ParameterError("ks", must: "integers ≥ 1", got: ks) }
+                return k
             }
             table.heads = try heads.split(separator: ",").map { h throws(ParameterError) in
                 guard let kind = HeadKind(rawValue: String(h)) else {
@@ -55,10 +61,17 @@ struct FeaturesCommand: ParsableCommand {
             table.alpha = try MatrixText.parseList(alpha, parameter: "alpha")
             if let n = neurons { try requireAtLeastOne(n, "neurons") }
             table.neurons = neurons
-            try requireAtLeastOne(seeds, "seeds")
+            try FeatureCountTable.checkSize(features: table.featureCounts.count, heads: table.heads.count, seeds: seeds)
             try requireAtLeastOne(jobs, "jobs")
             table.seeds = (1...seeds).map(UInt64.init)
             table.base.d = d; table.base.etaE = etaE; table.base.tEnd = tEnd
+            // The neighbouring mechanisms, through their parameter-table entries.
+            for (name, text) in [("target", target), ("ema-tau", emaTau), ("stop-grad", stopGrad), ("dp-eps", dpEps),
+                                 ("dp-source", dpSource), ("dp-rho", dpRho)] {
+                guard let text, let p = RunParameter.named(name) else { continue }
+                try p.assign(text: text, to: &table.base)
+            }
+            try table.base.validate()
             try table.validate()
         } catch { throw error.validation }
         let quiet = self.quiet
@@ -70,6 +83,13 @@ struct FeaturesCommand: ParsableCommand {
             FileHandle.standardError.write(Data(String(format: "\r[%d/%d runs] %.1f s elapsed, ~%.0f s left ", done, total, elapsed, left).utf8))
             if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
+        let failures = cells.flatMap(\.failures)
+        let runs = cells.reduce(0) { $0 + $1.counts.count }
+        if let empty = cells.first(where: { $0.counts.allSatisfy { $0 == nil } }) {
+            // A cell with no successful run has no result: nothing on stdout.
+            printError("headflow: every run of k = \(empty.features), head \(empty.head.rawValue) failed (\(failures.count) of \(runs) runs in all); first: \(failures[0])")
+            throw ExitCode.failure
+        }
         let report = FeatureCountReport(table: table, cells: cells)
         switch fmt {
         case .json: print(report.json.rendered(pretty: true))
@@ -77,9 +97,9 @@ struct FeaturesCommand: ParsableCommand {
         case .markdown: print(report.grid(markdown: true), terminator: "")
         default: print(report.grid(markdown: false), terminator: "")
         }
-        let failures = cells.flatMap(\.failures)
-        for f in failures { printError("headflow: \(f)") }
-        if !failures.isEmpty { throw ExitCode.failure }
+        if !failures.isEmpty {
+            printError("headflow: \(failures.count) of \(runs) runs failed (marked in the table, left out of the means); first: \(failures[0])")
+        }
     }
 
     private func requireAtLeastOne(_ n: Int, _ name: String) throws(ParameterError) {

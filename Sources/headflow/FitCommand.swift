@@ -14,11 +14,11 @@ struct FitCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Sweep directories or sweep JSON files (omit to run the sweep).", valueName: "SWEEP"))
     var inputs: [String] = []
-    @Option(help: ArgumentHelp("The varied parameter on the x axis (default: the only one besides seed).", valueName: "NAME"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The varied parameter on the x axis (default: the only one besides seed).", valueName: "NAME"))
     var x: String?
-    @Option(help: ArgumentHelp("The metric on the y axis: an event (learn_w1_v1, …), t_learn, peak_e21, final_loss (default: --outcome).", valueName: "METRIC"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The metric on the y axis: an event (learn_w1_v1, …), t_learn, peak_e21, final_loss (default: --outcome).", valueName: "METRIC"))
     var y: String?
-    @Option(help: OutputFormat.help([.table, .json]), completion: OutputFormat.completion([.table, .json]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json]), completion: OutputFormat.completion([.table, .json]))
     var format: String = "table"
     @OptionGroup(title: "Sweep (when no SWEEP is given)") var sweep: SweepOptions
 
@@ -31,6 +31,8 @@ struct FitCommand: ParsableCommand {
             result = try sweep.execute().0
         } else {
             guard sweep.vary.isEmpty else { throw ValidationError("fit takes either SWEEP inputs or --vary, not both") }
+            // The sweep options are unused with SWEEP inputs, but every option given is still checked.
+            do { _ = try sweep.checkOptions() } catch { throw error.validation }
             result = try loadSweeps(inputs)
         }
         let fit: SweepFit

@@ -9,7 +9,7 @@ struct HeadFlowCommand: ParsableCommand {
         commandName: "headflow",
         abstract: "Simulate Wen & Li (NeurIPS 2022): why a trainable prediction head lets BYOL/SimSiam learn the weak feature.",
         discussion: """
-        The population gradient flow of MODEL.md is integrated exactly in reduced coordinates \
+        The population gradient flow of docs/MODEL.md is integrated exactly in reduced coordinates \
         (A = VᵀW, B = WᵀΠW, head E) with GSL's adaptive odeiv2 steppers.
         Errors in options print one line naming the option and its valid range and exit 64.
         """,
@@ -29,7 +29,8 @@ struct HeadFlowCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            // The parser's own messages echo a bad value whole: cut it like ParameterError does.
+            let text = ParameterError.truncatingWords(message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)")
             FileHandle.standardError.write(Data("headflow: \(text)\n".utf8))
             Foundation.exit(code.rawValue)
         }

@@ -15,17 +15,22 @@ struct MergeCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Sweep directories (--out) or sweep JSON files (--format json).", valueName: "DIR"))
     var inputs: [String] = []
-    @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp("What to tabulate (as in sweep).", valueName: "METRIC"))
+    @Option(name: [.customLong("outcome"), .customLong("metric")], parsing: .unconditional, help: ArgumentHelp("What to tabulate (as in sweep).", valueName: "METRIC"))
     var outcome: String = "outcome"
-    @Option(help: OutputFormat.help([.table, .csv, .json, .markdown]), completion: OutputFormat.completion([.table, .csv, .json, .markdown]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .csv, .json, .markdown]), completion: OutputFormat.completion([.table, .csv, .json, .markdown]))
     var format: String = "table"
-    @Option(help: ArgumentHelp("Also write the merged cells as one sweep directory.", valueName: "DIR"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also write the merged cells as one sweep directory.", valueName: "DIR"))
     var out: String?
+    @Flag(help: "As in sweep: no progress on stderr (merge shows none; accepted so a sweep's output options work here).")
+    var quiet = false
 
     func run() throws {
         guard !inputs.isEmpty else { throw ValidationError("merge needs at least one DIR (a sweep --out directory or sweep JSON)") }
         let fmt: OutputFormat
-        do { fmt = try OutputFormat.parse(format, allowed: [.table, .csv, .json, .markdown]) } catch { throw error.validation }
+        do {
+            fmt = try OutputFormat.parse(format, allowed: [.table, .csv, .json, .markdown])
+            if let out { try OutputPath.validate(out, option: "out") }
+        } catch { throw error.validation }
         let merged = try loadSweeps(inputs)
         let metric: SweepMetric
         do { metric = try merged.metric(outcome) } catch { throw error.validation }

@@ -6,8 +6,32 @@ import HeadFlow
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Draw a run's trajectory or a sweep's phase diagram with gnuplot (PNG or SVG).",
-        subcommands: [PlotTrajectoryCommand.self, PlotPhaseCommand.self])
+        abstract: "Draw a run's trajectory, a sweep's phase diagram, a features table or ranks over time with gnuplot (PNG or SVG).",
+        // A new figure is one more subcommand here (a GnuplotFigure builder + `Gnuplot.draw`).
+        subcommands: [PlotTrajectoryCommand.self, PlotPhaseCommand.self, PlotFeaturesCommand.self, PlotRankCommand.self])
+}
+
+/// `headflow plot features FEATURES.json -o FILE`.
+struct PlotFeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Distinct features learned against k, one line per head (mean ± sd), from headflow features --format json.")
+
+    @Argument(help: ArgumentHelp("The JSON of headflow features --format json.", valueName: "FEATURES.json"))
+    var input: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
+    var output: String
+
+    func run() throws {
+        let gnuplot = try Gnuplot.locate()
+        let terminal = try gnuplot.terminal(for: output)
+        let figure: GnuplotFigure
+        do {
+            figure = try GnuplotFigure.features(try SweepStore.readJSON(input), source: input, terminal: terminal,
+                                                output: Gnuplot.absolute(output))
+        } catch { throw ValidationError("\(error)") }
+        try gnuplot.draw(figure)
+    }
 }
 
 /// `headflow plot trajectory RUN.json -o FILE`.
@@ -26,7 +50,7 @@ struct PlotTrajectoryCommand: ParsableCommand {
         let terminal = try gnuplot.terminal(for: output)
         let figure: GnuplotFigure
         do {
-            figure = try GnuplotFigure.trajectory(run: try SweepStore.readJSON(input), source: input, terminal: terminal,
+            figure = try GnuplotFigure.trajectory(run: try RunJSON.validated(SweepStore.readJSON(input), source: input), source: input, terminal: terminal,
                                                   output: Gnuplot.absolute(output))
         } catch { throw ValidationError("\(error)") }
         try gnuplot.draw(figure)
@@ -56,6 +80,37 @@ struct PlotPhaseCommand: ParsableCommand {
         do {
             figure = try GnuplotFigure.phase(SweepReport(result, metric: metric), source: input, terminal: terminal,
                                              output: Gnuplot.absolute(output))
+        } catch { throw ValidationError("\(error)") }
+        try gnuplot.draw(figure)
+    }
+}
+
+/// `headflow plot rank RUN.json… -o FILE`.
+struct PlotRankCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rank",
+        abstract: "erank(t) (or --of rankme_f, erank_F, rankme_F) of several runs on one log time axis (from headflow run --format json).")
+
+    @Argument(help: ArgumentHelp("JSONs of headflow run --format json, one curve each.", valueName: "RUN.json"))
+    var inputs: [String]
+    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
+    var output: String
+    @Option(help: ArgumentHelp("Curve labels, comma-separated, in the order of the inputs (default: from each run's parameters).", valueName: "LABELS"))
+    var labels: String?
+    @Option(help: ArgumentHelp("Which rank: erank_f, rankme_f, erank_F, rankme_F.", valueName: "KEY"))
+    var of: String = "erank_f"
+
+    func run() throws {
+        let keys = ["erank_f", "rankme_f", "erank_F", "rankme_F"]
+        guard keys.contains(of) else { throw ParameterError("of", must: "one of " + keys.joined(separator: ", "), got: of).validation }
+        guard !inputs.isEmpty else { throw ValidationError("give at least one RUN.json") }
+        let gnuplot = try Gnuplot.locate()
+        let terminal = try gnuplot.terminal(for: output)
+        let figure: GnuplotFigure
+        do {
+            let runs = try inputs.map { ($0, try SweepStore.readJSON($0)) }
+            figure = try GnuplotFigure.rank(runs: runs, labels: labels.map { $0.split(separator: ",").map(String.init) }, key: of,
+                                            terminal: terminal, output: Gnuplot.absolute(output))
         } catch { throw ValidationError("\(error)") }
         try gnuplot.draw(figure)
     }

@@ -9,9 +9,10 @@ struct ReproduceCommand: ParsableCommand {
         abstract: "Run claims of Wen & Li (NeurIPS 2022) and print their measured numbers, thresholds and PASS/FAIL.",
         discussion: """
         Claims are listed by `headflow claims`; each has a page Theorems/<id>.md. One row per claim: id, \
-        measured numbers, threshold, PASS/FAIL. JSON: an array of objects with id, statement, passed, \
+        the one or two numbers that decide it, PASS/FAIL (at most 100 columns); --wide or --format markdown: \
+        every measured number and the thresholds. JSON: an array of objects with id, statement, passed, \
         measured (name → number), criteria, parameters (the preset, option names of `run`), settings, notes. \
-        Progress goes to stderr (--quiet: none). --controls also runs each claim's negative controls (the \
+        Progress goes to stderr, naming the claim being run (--quiet: none). --controls also runs each claim's negative controls (the \
         same measurement on a modified preset; each must FAIL), as rows marked [control]. Exit 0 when every \
         claim passes (and every control fails), 1 otherwise, 64 for bad input (an unknown id names the valid ones).
         """)
@@ -20,8 +21,10 @@ struct ReproduceCommand: ParsableCommand {
     var ids: [String] = []
     @Flag(help: "Run every claim.")
     var all = false
-    @Option(help: OutputFormat.help([.table, .json, .markdown]), completion: OutputFormat.completion([.table, .json, .markdown]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json, .markdown]), completion: OutputFormat.completion([.table, .json, .markdown]))
     var format: String = "table"
+    @Flag(help: "Table with every measured number and the thresholds (wider than a terminal).")
+    var wide = false
     @Flag(help: "Also run each claim's negative controls (each must FAIL).")
     var controls = false
     @Flag(help: "No progress lines on stderr.")
@@ -49,16 +52,20 @@ struct ReproduceCommand: ParsableCommand {
             let runs: [NegativeControl?] = [nil] + (controls ? claim.negativeControls : [])
             for control in runs {
                 let started = clock.now
+                let name = claim.id + (control.map { " [\($0.name)]" } ?? "")
+                if !quiet { FileHandle.standardError.write(Data("[\(i + 1)/\(claims.count)] \(name) … ".utf8)) }
                 let verdict: ClaimVerdict
                 do throws(ParameterError) {
                     if let control { verdict = try claim.verdict(control: control) } else { verdict = try claim.verdict() }
-                } catch { throw error.validation }
+                } catch {
+                    if !quiet { printError("") }
+                    throw error.validation
+                }
                 verdicts.append(verdict)
                 if !quiet {
                     let d = clock.now - started
                     let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-                    let name = claim.id + (control.map { " [\($0.name)]" } ?? "")
-                    printError("[\(i + 1)/\(claims.count)] \(name) … \(verdict.passed ? "PASS" : "FAIL") (\(NumberFormat.fixed(seconds, digits: 1)) s)")
+                    printError("\(verdict.passed ? "PASS" : "FAIL") (\(NumberFormat.fixed(seconds, digits: 1)) s)")
                 }
             }
         }
@@ -66,7 +73,7 @@ struct ReproduceCommand: ParsableCommand {
         switch fmt {
         case .json: print(report.json.rendered(pretty: true))
         case .markdown: print(report.markdown(), terminator: "")
-        default: print(report.table(), terminator: "")
+        default: print(wide ? report.wideTable() : report.table(), terminator: "")
         }
         if !report.allPassed { throw ExitCode.failure }
     }

@@ -14,9 +14,9 @@ struct RunCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Named parameter set (sgd: the regime where SGD follows the flow, see `headflow train --preset sgd`); options not given take the preset's value.")
+    @Option(parsing: .unconditional, help: "Named parameter set (sgd: the regime where SGD follows the flow, see `headflow train --preset sgd`); options not given take the preset's value.")
     var preset: TrainPreset?
-    @Option(help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
     func run() throws {

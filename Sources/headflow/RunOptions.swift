@@ -8,15 +8,15 @@ import HeadFlow
 /// parameter is a table entry plus one line here whose property name is the
 /// entry's name in camel case (a test checks the two agree).
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("d"), help: Self.help("d")) var d: String?
-    @Option(help: Self.help("patches")) var patches: String?
-    @Option(name: .customLong("feature-patches"), help: Self.help("feature-patches")) var featurePatches: String?
+    @Option(name: .customLong("d"), parsing: .unconditional, help: Self.help("d")) var d: String?
+    @Option(parsing: .unconditional, help: Self.help("patches")) var patches: String?
+    @Option(name: .customLong("feature-patches"), parsing: .unconditional, help: Self.help("feature-patches")) var featurePatches: String?
     @Option(parsing: .unconditional, help: Self.help("alpha")) var alpha: String?
     @Option(parsing: .unconditional, help: Self.help("prob")) var prob: String?
     @Option(parsing: .unconditional, help: Self.help("noise")) var noise: String?
     @Option(name: .customLong("mask-prob"), parsing: .unconditional, help: Self.help("mask-prob")) var maskProb: String?
     @Option(parsing: .unconditional, help: Self.help("neurons")) var neurons: String?
-    @Option(help: Self.help("head")) var head: String?
+    @Option(parsing: .unconditional, help: Self.help("head")) var head: String?
     @Option(parsing: .unconditional, help: Self.help("eta")) var eta: String?
     @Option(name: .customLong("eta-e"), parsing: .unconditional, help: Self.help("eta-e")) var etaE: String?
     @Option(name: .customLong("t-end"), parsing: .unconditional, help: Self.help("t-end")) var tEnd: String?
@@ -26,9 +26,15 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("init-scale"), parsing: .unconditional, help: Self.help("init-scale")) var initScale: String?
     @Option(parsing: .unconditional, help: Self.help("rtol")) var rtol: String?
     @Option(parsing: .unconditional, help: Self.help("atol")) var atol: String?
-    @Option(help: Self.help("stepper")) var stepper: String?
+    @Option(parsing: .unconditional, help: Self.help("stepper")) var stepper: String?
     @Option(parsing: .unconditional, help: Self.help("points")) var points: String?
     @Option(name: .customLong("max-steps"), parsing: .unconditional, help: Self.help("max-steps")) var maxSteps: String?
+    @Option(parsing: .unconditional, help: Self.help("target")) var target: String?
+    @Option(name: .customLong("ema-tau"), parsing: .unconditional, help: Self.help("ema-tau")) var emaTau: String?
+    @Option(name: .customLong("stop-grad"), parsing: .unconditional, help: Self.help("stop-grad")) var stopGrad: String?
+    @Option(name: .customLong("dp-eps"), parsing: .unconditional, help: Self.help("dp-eps")) var dpEps: String?
+    @Option(name: .customLong("dp-source"), parsing: .unconditional, help: Self.help("dp-source")) var dpSource: String?
+    @Option(name: .customLong("dp-rho"), parsing: .unconditional, help: Self.help("dp-rho")) var dpRho: String?
 
     /// The help of table entry `name`: its text, the choices of a named choice, and the default.
     static func help(_ name: String) -> ArgumentHelp {

@@ -5,47 +5,55 @@ import HeadFlow
 /// The options that define and run a sweep (shared by `sweep` and `fit`);
 /// maps one-to-one onto `SweepGrid` + `SweepEngine` + `Shard` + `SweepStore`.
 struct SweepOptions: ParsableArguments {
-    @Option(name: .customLong("vary"), help: ArgumentHelp(
+    @Option(name: .customLong("vary"), parsing: .unconditionalSingleValue, help: ArgumentHelp(
         "Vary a run option over SPEC (repeatable; the first varies slowest). NAME: any run option (eta-e, d, noise, "
             + "feature-patches, seed, head, …), an entry alpha[ℓ], init-a[ℓ,j], init-b[j,r] (1-based), alpha-ratio "
             + "(α_2/α_1, α_1 fixed) or eta-e-ratio (η_E/η). SPEC: a list 0.001,0.003,0.01 or a range lo:hi:lin|log:n.",
         valueName: "NAME=SPEC"))
     var vary: [String] = []
     @OptionGroup(title: "Run options (the base of every cell)") var run: RunOptions
-    @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp(
+    @Option(name: [.customLong("outcome"), .customLong("metric")], parsing: .unconditional, help: ArgumentHelp(
         "What to tabulate: outcome, t_learn (first learn time of v_2), peak_e21 (max |E_21|), final_loss, "
             + "features_learned, or an event (learn_w1_v1, substitution, …).", valueName: "METRIC"))
     var outcome: String = "outcome"
-    @Option(help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train; options below).")
+    @Option(parsing: .unconditional, help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train; options below).")
     var engine: EngineKind = .population
     @OptionGroup(title: "SGD options (--engine sgd; as in headflow train)") var sgd: SGDOptions
-    @Option(help: "Cells run in parallel (default: all cores).")
+    @Option(parsing: .unconditional, help: "Cells run in parallel (default: all cores).")
     var jobs: Int = Parallel.coreCount
-    @Option(help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
     var out: String?
-    @Option(help: ArgumentHelp("Run only the cells with index mod n = i (0 ≤ i < n); join the shards with headflow merge.", valueName: "i/n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run only the cells with index mod n = i (0 ≤ i < n); join the shards with headflow merge.", valueName: "i/n"))
     var shard: String?
     @Flag(help: "No progress bar on stderr.")
     var quiet = false
 
-    /// The validated grid, engine, shard and metric; every error names its option.
-    func plan() throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
+    /// Every option given, checked whether a sweep runs or not (`fit` reading
+    /// sweep files validates them too): jobs, the base run options for the
+    /// engine, the SGD options, `--vary` specs, `--shard`, `--out`.
+    func checkOptions() throws(ParameterError) -> (base: RunSpec, engine: any SweepEngine, axes: [SweepAxis], shard: Shard?) {
         try require(jobs >= 1, ParameterError("jobs", must: "an integer ≥ 1", got: "\(jobs)"))
-        let kind = engine
         let base = try run.spec()
         var axes: [SweepAxis] = []
         for v in vary { axes.append(try SweepAxis(parsing: v)) }
-        let grid = try SweepGrid(base: base, axes: axes)
         let engine: any SweepEngine
-        switch kind {
+        switch self.engine {
         case .population:
             if let given = sgd.firstGiven { throw ParameterError(given, must: "used with --engine sgd only", got: "--engine population") }
             engine = PopulationEngine()
         case .sgd:
             engine = SGDEngine(training: try sgd.training())
         }
-        try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
         let shard = try shard.map { s throws(ParameterError) in try Shard(parsing: s) }
+        if let out { try OutputPath.validate(out, option: "out") }
+        return (base, engine, axes, shard)
+    }
+
+    /// The validated grid, engine, shard and metric; every error names its option.
+    func plan() throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
+        let (base, engine, axes, shard) = try checkOptions()
+        let grid = try SweepGrid(base: base, axes: axes)
+        try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
         let empty = SweepResult(manifest: grid.manifest(engine: engine.settingsJSON), axes: grid.axes, cells: [])
         return (grid, engine, shard, try empty.metric(outcome))
     }
@@ -64,7 +72,11 @@ struct SweepOptions: ParsableArguments {
                 throw ValidationError("--out must be a directory for this sweep (\(error))")
             }
             let wanted = Set(mine)
-            done = store!.finished().filter { wanted.contains($0.index) }
+            do {
+                let (kept, rejected) = store!.resumable(try VerifiedManifest(manifest, source: out))
+                for why in rejected { printError("sweep: \(why); computing it again") }
+                done = kept.filter { wanted.contains($0.index) }
+            } catch { throw ValidationError("--out must be a directory for this sweep (\(error))") }
         }
         let finished = Set(done.map(\.index))
         let todo = mine.filter { !finished.contains($0) }
@@ -96,7 +108,7 @@ struct SweepCommand: ParsableCommand {
         discussion: """
         Example (the README's table): headflow sweep --vary eta-e-ratio=1e-3:1:log:7 --vary alpha-ratio=0.2:0.9:lin:8 \
         --init-a "0.1,0.05;0.05,0.05" --init-b "1,0;0,1" --head offdiag. Rows: the first non-seed --vary; columns: the second; further ones make one \
-        table each. A varied seed aggregates: each entry counts outcomes over the seeds (6D2C) or shows the metric's \
+        table each. A varied seed aggregates: each entry counts outcomes over the seeds (6D 2C) or shows the metric's \
         median. Cells run on --jobs threads, in a fixed order, so the output never depends on --jobs. With --out DIR \
         each finished cell is written at once and a re-run skips it; --shard i/n runs every n-th cell (GNU parallel, \
         a Slurm array: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) and headflow merge joins the shards. \
@@ -105,7 +117,7 @@ struct SweepCommand: ParsableCommand {
         """)
 
     @OptionGroup var sweep: SweepOptions
-    @Option(help: OutputFormat.help([.table, .csv, .json, .markdown], "(csv/json/markdown: one row per cell with every parameter)."),
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .csv, .json, .markdown], "(csv/json/markdown: one row per cell with every parameter)."),
             completion: OutputFormat.completion([.table, .csv, .json, .markdown]))
     var format: String = "table"
     @Flag(help: "Also fit log METRIC on log of the one varied parameter besides seed (GSL least squares).")
@@ -154,53 +166,6 @@ func reportFailures(_ result: SweepResult) {
     let failed = result.failed.count, missing = result.missing.count
     if failed > 0 { printError("headflow: \(failed) of \(result.expected.count) cells failed (integration); recorded with the time reached") }
     if missing > 0 { printError("headflow: \(missing) of \(result.expected.count) cells not run") }
-}
-
-/// Cells done / total, rate and time left, on stderr: one updating line on a
-/// terminal, a line per tenth otherwise. Called serially by the runner.
-final class ProgressBar: @unchecked Sendable {
-    let total: Int, already: Int, enabled: Bool, tty: Bool
-    var done: Int
-    var lastTenth = -1
-    let clock = ContinuousClock()
-    let started: ContinuousClock.Instant
-
-    init(total: Int, already: Int, enabled: Bool) {
-        self.total = total; self.already = already; self.enabled = enabled && total > 0
-        done = already
-        tty = isatty(STDERR_FILENO) != 0
-        started = clock.now
-        if self.enabled && already > 0 { FileHandle.standardError.write(Data("sweep: \(already) of \(total) cells already finished (resuming)\n".utf8)) }
-    }
-
-    func tick() {
-        done += 1
-        guard enabled else { return }
-        let tenth = done * 10 / total
-        if !tty && tenth == lastTenth && done < total { return }
-        lastTenth = tenth
-        let e = clock.now - started
-        let secs = Double(e.components.seconds) + Double(e.components.attoseconds) * 1e-18
-        let rate = Double(done - already) / max(secs, 1e-9)
-        let left = rate > 0 ? Double(total - done) / rate : 0
-        let width = 24, filled = done * width / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = "sweep [\(bar)] \(done)/\(total) cells  \(NumberFormat.short(rate)) cells/s  \(Self.clockText(left)) left"
-        FileHandle.standardError.write(Data((tty ? "\r" + line : line + "\n").utf8))
-    }
-
-    func finish() {
-        if enabled && tty && done > already { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-
-    static func clockText(_ s: Double) -> String {
-        let t = Int(s.rounded())
-        return t >= 3600 ? "\(t / 3600)h\(String((t % 3600) / 60).leftPad2)m" : "\(t / 60):\(String(t % 60).leftPad2)"
-    }
-}
-
-extension String {
-    var leftPad2: String { count >= 2 ? self : "0" + self }
 }
 
 /// Throws `error` unless `condition`.

@@ -6,16 +6,19 @@ import HeadFlow
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train by SGD on the mini-batch BN loss (stop-gradient, every head) and report it like `run`.",
+        abstract: "Train by SGD on the mini-batch BN loss (every head, target and stop-gradient rule) and report it like `run`.",
         discussion: """
         Same data/model options as `run`; time is t = lr·step and the head step is lr·η_E/η. Samples record \
         the SGD state (A = VᵀW, B = WᵀΠW, E) with the population ρ and loss at it; events are the first step \
-        time their condition holds. JSON keys: those of `run` plus norms. Progress goes to stderr (--quiet: none). \
+        time their condition holds. Ranks: erank_f, rankme_f, erank_F, rankme_F are population values at the SGD \
+        state; the *_batch ones are estimated from the step's batch of view-1 outputs. JSON keys: those of `run` plus \
+        norms. A progress bar with rate and time left goes to stderr once a run takes over a second (--quiet: none); \
+        the wall-clock time never enters the result, so the same seed gives the same bytes. \
         A degenerate batch (zero BN variance) or a non-finite loss stops with an error naming the step (exit 1).
         """)
 
     @OptionGroup var options: TrainOptions
-    @Option(help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
+    @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
     func run() throws {
@@ -25,22 +28,18 @@ struct TrainCommand: ParsableCommand {
             spec = try options.spec()
             problem = try spec.problem()
         } catch { throw error.validation }
-        let quiet = options.quiet
-        let every = spec.logEvery ?? max(1, problem.steps / 20)
-        let clock = ContinuousClock(), started = clock.now
-        let trajectory = spec.solver.solve(problem, every: spec.logEvery) { n, total, t, loss in
-            guard !quiet, n % every == 0 || n == total else { return }
-            let elapsed = clock.now - started
-            let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            printError("train: step \(n)/\(total)  t = \(NumberFormat.short(t))  batch loss \(NumberFormat.short(loss))  \(NumberFormat.short(secs)) s")
+        let bar = ProgressBar("train", unit: "steps", total: problem.steps, enabled: !options.quiet,
+                              after: .seconds(1), redraw: .milliseconds(100))
+        let trajectory = spec.solver.solve(problem, every: spec.logEvery) { n, _, t, loss in
+            bar.advance(to: n, note: "t = \(NumberFormat.short(t))  batch loss \(NumberFormat.short(loss))")
         }
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        bar.finish()
         if case .failed(let failure) = trajectory.status {
             printError("headflow: \(failure.withHint)")
             throw ExitCode.failure
         }
-        let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory, seconds: seconds)
+        // No wall-clock time in the result (the progress bar on stderr shows it): same seed, same bytes.
+        let report = TrainReport(spec: spec, problem: problem, trajectory: trajectory)
         switch fmt {
         case .json: print(report.json.rendered(pretty: true))
         case .csv: print(report.csv, terminator: "")

@@ -5,11 +5,13 @@ import HeadFlow
 /// one-to-one onto `TrainSpec`.
 struct TrainOptions: ParsableArguments {
     @OptionGroup var model: RunOptions
-    @Option(help: "Named parameter set; options not given take the preset's value.")
+    @Option(parsing: .unconditional, help: "Named parameter set; options not given take the preset's value.")
     var preset: TrainPreset?
     @OptionGroup var training: SGDOptions
-    @Option(name: .customLong("log-every"), help: "Record a sample (and print progress) every this many steps (default: --points log-spaced times; progress every 5%).")
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Record a sample every this many steps (default: --points log-spaced times).")
     var logEvery: Int?
+    @Option(parsing: .unconditional, help: "Threads each step's batch is split over (≥ 1; default: all cores). The output is the same for any value.")
+    var threads: Int?
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
@@ -19,6 +21,10 @@ struct TrainOptions: ParsableArguments {
         s.run = preset == nil ? try model.spec() : try model.spec(over: s.run)
         try training.apply(to: &s)
         if let logEvery { s.logEvery = logEvery }
+        if let threads {
+            guard threads >= 1 else { throw ParameterError("threads", must: "an integer ≥ 1", got: "\(threads)") }
+            s.threads = threads
+        }
         return s
     }
 }

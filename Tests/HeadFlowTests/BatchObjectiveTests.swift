@@ -2,7 +2,7 @@ import Testing
 import RealModule
 @testable import HeadFlow
 
-/// The finite-batch loss of MODEL.md §2 and its analytic gradient.
+/// The finite-batch loss of docs/MODEL.md §2 and its analytic gradient.
 @Suite("Batch objective (BN loss, stop-gradient)")
 struct BatchObjectiveTests {
     static let small = DataModel(dimension: 5, patches: 4, featurePatches: 2, alpha: [1.5, 1.0], noise: 1.0)

@@ -1,7 +1,7 @@
 import Testing
 @testable import HeadFlow
 
-@Suite("Features learned vs k and head (issue 5 table)")
+@Suite("Features learned vs k and head (the features table)")
 struct CascadeTableTests {
     static func small() -> FeatureCountTable {
         var t = FeatureCountTable()

@@ -16,7 +16,7 @@ func expectControlsFail(_ claim: any Claim, sourceLocation: SourceLocation = #_s
     }
 }
 
-@Suite("Claims of Wen & Li (MODEL.md §3, §5): each passes at its preset, each negative control fails")
+@Suite("Claims of Wen & Li (docs/MODEL.md §3, §5): each passes at its preset, each negative control fails")
 struct ClaimsTests {
     // MARK: - §3: the optima
 
@@ -188,6 +188,7 @@ struct ClaimsRegistryTests {
             "optima-tie", "phase1-strong-first", "phase2-substitution", "phase2-head-scale", "phase3-acceleration",
             "phase4-head-returns", "collapse-without-head", "diag-head-is-none", "eta-threshold",
             "phase1-time-scaling", "seeds-diversity", "cascade-k3", "cascade-order", "features-learned-vs-width",
+            "ema-keeps-substitution", "no-stop-gradient-collapses", "directpred-no-substitution", "erank-tracks-collapse",
         ])
         #expect(Set(ClaimRegistry.ids).count == ClaimRegistry.ids.count)
     }
@@ -225,7 +226,7 @@ struct ClaimsRegistryTests {
         #expect(v.measured.map(\.name) == claim.quantities.map(\.name))
     }
 
-    // JSON of a verdict: the keys the issue fixes, parameters as the RunSpec JSON.
+    // JSON of a verdict: the contract keys, parameters as the RunSpec JSON.
     @Test("reproduce JSON: id, statement, passed, measured, parameters")
     func json() throws {
         let v = try OptimaTie().verdict()

@@ -102,7 +102,7 @@ struct CoreCLITests {
         #expect(c.out != a.out)
     }
 
-    // The SGD preset also shows the paper's effect in the population flow (issue 6 item 4).
+    // The SGD preset also shows the paper's effect in the population flow.
     @Test("run --preset sgd: offdiag ends diverse, none ends collapsed")
     func sgdPresetInRun() throws {
         for (head, l) in [("offdiag", 1), ("none", 0)] {

@@ -2,7 +2,7 @@ import Testing
 import PropertyBased
 @testable import HeadFlow
 
-@Suite("Synthetic data (MODEL.md §1)")
+@Suite("Synthetic data (docs/MODEL.md §1)")
 struct CoreDataTests {
     // The same seed gives the same samples; another seed gives others.
     @Test("same seed, same samples")

@@ -2,7 +2,7 @@ import Testing
 import PropertyBased
 @testable import HeadFlow
 
-/// The canonical start of the core issue: `A(0) = [[0.1,0.05],[0.05,0.05]]`, `B(0) = I`.
+/// The canonical start: `A(0) = [[0.1,0.05],[0.05,0.05]]`, `B(0) = I`.
 func canonicalSpec(head: HeadKind, tEnd: Double = 2e4) -> RunSpec {
     var s = RunSpec()
     s.initA = Matrix([[0.1, 0.05], [0.05, 0.05]])
@@ -54,7 +54,7 @@ func fullDimensionFlow(model: DataModel, head: HeadKind, w0: Matrix, eta: Double
     return out
 }
 
-@Suite("Population flow (MODEL.md §4–5)")
+@Suite("Population flow (docs/MODEL.md §4–5)")
 struct CoreFlowTests {
     // The reduced flow on [A; R] and E reproduces the flow of W in full dimension d = 20.
     @Test("reduced flow = full-dimension flow (d = 20)")

@@ -52,7 +52,7 @@ struct MomentCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { "d=\(model.dimension) P=\(model.patches) s=\(model.featurePatches) α=\(model.alpha) q=\(model.maskProbability)" }
 }
 
-@Suite("Population moments (MODEL.md §3)")
+@Suite("Population moments (docs/MODEL.md §3)")
 struct CoreMomentsTests {
     static let cases: [MomentCase] = [
         MomentCase(model: DataModel(dimension: 8, patches: 6, featurePatches: 3, alpha: [1.5, 1.0]), wScale: 0.6, m: 2),

@@ -2,7 +2,7 @@ import Testing
 import PropertyBased
 @testable import HeadFlow
 
-@Suite("Optima of the population objective (MODEL.md §3)")
+@Suite("Optima of the population objective (docs/MODEL.md §3)")
 struct CoreOptimaTests {
     static let model = DataModel()
 

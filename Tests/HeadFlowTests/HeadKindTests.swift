@@ -3,7 +3,8 @@ import Testing
 
 @Suite("Head variants: trainable entries and E(0)")
 struct HeadKindTests {
-    // none: nothing trains; offdiag: only j ≠ r; full and random: everything; diag: only j = r.
+    // none, and the heads set from the outputs' spectrum (never trained): nothing trains;
+    // offdiag: only j ≠ r; full and random: everything; diag: only j = r.
     @Test("trainable masks", arguments: [1, 2, 4])
     func masks(m: Int) {
         for head in HeadKind.allCases {
@@ -12,7 +13,7 @@ struct HeadKindTests {
                 for r in 0..<m {
                     let expected: Double
                     switch head {
-                    case .none: expected = 0
+                    case .none, .directpred, .directcopy: expected = 0
                     case .offdiag: expected = j == r ? 0 : 1
                     case .full, .random: expected = 1
                     case .diag: expected = j == r ? 1 : 0

@@ -24,7 +24,7 @@ struct SweepPhaseTests {
         return (result, PhaseTable(result, metric: metric))
     }
 
-    // MODEL.md §5.5: without the head every neuron ends on v_1, whatever η_E (unused) and α_2/α_1.
+    // docs/MODEL.md §5.5: without the head every neuron ends on v_1, whatever η_E (unused) and α_2/α_1.
     @Test("--head none: collapse in every cell of the η_E/η × α_2/α_1 grid")
     func noHeadCollapsesEverywhere() throws {
         let (_, t) = try Self.table(head: .none, ["eta-e-ratio=1e-3:1:log:4", "alpha-ratio=0.2:0.9:lin:4"])

@@ -1,4 +1,4 @@
-"""Reference implementation of the reduced population flow (MODEL.md §3-4) in
+"""Reference implementation of the reduced population flow (docs/MODEL.md §3-4) in
 numpy/scipy, for benchmarking headflow against and cross-checking its numbers.
 Canonical case: A(0)=[[0.1,0.05],[0.05,0.05]], B(0)=I, offdiag head, eta=1,
 eta_E=0.01, t_end=2e4. Prints the final state as JSON."""

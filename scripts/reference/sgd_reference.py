@@ -1,4 +1,4 @@
-"""Plain PyTorch (CPU) reference of headflow's SGD (MODEL.md §2), for scripts/bench-sgd.
+"""Plain PyTorch (CPU) reference of headflow's SGD (docs/MODEL.md §2), for scripts/bench-sgd.
 
 One step: N fresh samples (feature l ~ p, sign eps, s feature patches eps*alpha_l*v_l at random
 positions, the other P - s patches xi ~ N(0, sigma^2 Pi)), a fair-coin mask per patch into view 1

@@ -1,4 +1,4 @@
-/// `cascade-k3` (beyond the paper, issue 5): with `k = m = 3` features of
+/// `cascade-k3` (beyond the paper): with `k = m = 3` features of
 /// decreasing strength `α = (1.5, 1.0, 0.8)` and the paper's offdiag head, the
 /// substitution mechanism repeats as a cascade — each feature ends learned by
 /// a different neuron, in the order `v_1, v_2, v_3`, and the head returns to
@@ -28,7 +28,9 @@ public struct CascadeK3: Claim {
         Quantity("head_dev_peak", "max over recorded t of ‖E − I‖_F"),
         Quantity("none_min_cos_v1", "head none, same start: min_j |cos(w_j, v_1)| at t_end"),
     ]
-    /// The pass conditions (thresholds, from issue 5).
+    /// What decides it, for the short table: `min_cos_assigned`, `head_dev_final`.
+    public let headline = ["min_cos_assigned", "head_dev_final"]
+    /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
         .above("min_cos_assigned", 0.99),
         .before("t_v1", "t_v2"),
@@ -42,7 +44,7 @@ public struct CascadeK3: Claim {
         "head_dev_peak > 0.01 is added so that a head that never moves cannot pass by ending at I.",
     ]
     /// Where it is stated.
-    public let reference = "Beyond arXiv:2205.06226 (which proves k = m = 2): the substitution cascade predicted by the same mechanism; issue 5, MODEL.md §5"
+    public let reference = "Beyond arXiv:2205.06226 (which proves k = m = 2): the substitution cascade predicted by the same mechanism; docs/MODEL.md §5"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .cascadeK3 }
@@ -81,7 +83,7 @@ public struct CascadeK3: Claim {
 }
 
 extension RunSpec {
-    /// The cascade preset of issue 5: `k = m = 3`, `α = (1.5, 1.0, 0.8)`,
+    /// The cascade preset: `k = m = 3`, `α = (1.5, 1.0, 0.8)`,
     /// `A(0) = [[0.1, 0.06, 0.05], [0.05, 0.05, 0.05], [0.05, 0.05, 0.05]]`,
     /// `B(0) = I`, offdiag head, `η_E = 0.03`, `t_end = 5·10⁴` (the no-head arm's
     /// slowest neuron reaches `v_1` at `t ≈ 2.2·10⁴`).

@@ -1,4 +1,4 @@
-/// `cascade-order` (beyond the paper, issue 5): the substitution events come in
+/// `cascade-order` (beyond the paper): the substitution events come in
 /// cascade order — once neuron `i_ℓ` is the first to learn `v_ℓ`, the head
 /// substitutes `v_ℓ` in every neuron not yet committed (`|E_{j i_ℓ}| |a_{ℓ i_ℓ}|³ >
 /// 10 |a_{ℓj}|³`) before any neuron learns `v_{ℓ+1}`; and so on for each `ℓ < k`.
@@ -31,7 +31,7 @@ public struct CascadeOrder: Claim {
         .before("t_sub_last_v2", "t_v3"),
     ]
     /// Where it is stated.
-    public let reference = "Beyond arXiv:2205.06226: the Phase II substitution of the paper, repeated for each feature; issue 5"
+    public let reference = "Beyond arXiv:2205.06226: the Phase II substitution of the paper, repeated for each feature"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .cascadeK3 }

@@ -18,6 +18,9 @@ public protocol Claim: Sendable {
     var quantities: [Quantity] { get }
     /// The pass conditions; thresholds may be sharpened, never loosened without a note.
     var criteria: [Criterion] { get }
+    /// The one or two measured quantities that decide the claim, shown in the
+    /// default `reproduce` table (default: the first two named by `criteria`).
+    var headline: [String] { get }
     /// Notes on the thresholds or hypotheses (why a choice was made).
     var remarks: [String] { get }
     /// Where the paper states it.
@@ -34,6 +37,12 @@ public protocol Claim: Sendable {
 }
 
 extension Claim {
+    /// The first two quantities the criteria name (a compared quantity before its bound).
+    public var headline: [String] {
+        var names: [String] = []
+        for c in criteria { for n in c.quantities where !names.contains(n) { names.append(n) } }
+        return Array(names.prefix(2))
+    }
     /// No remarks by default.
     public var remarks: [String] { [] }
 

@@ -27,7 +27,7 @@ enum ClaimFlow {
     }
 
     /// The first time any neuron learns `v_ℓ` (`|cos_{ℓj}| ≥ 0.9`), and which
-    /// (1-based); MODEL.md §5 calls it "neuron 1" for `ℓ = 1`.
+    /// (1-based); docs/MODEL.md §5 calls it "neuron 1" for `ℓ = 1`.
     static func firstLearning(_ trajectory: Trajectory, feature l: Int, neurons m: Int) -> (neuron: Int, time: Double)? {
         var best: (neuron: Int, time: Double)?
         for j in 1...m {

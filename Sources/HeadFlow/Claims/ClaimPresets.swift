@@ -1,5 +1,5 @@
 extension RunSpec {
-    /// The canonical start of the phase claims (issue 3): `A(0) = [[0.1, 0.05],
+    /// The canonical start of the phase claims: `A(0) = [[0.1, 0.05],
     /// [0.05, 0.05]]` (rows `ℓ`, columns `j`: `a_11 = 0.1` leads), `B(0) = I`,
     /// the paper's `offdiag` head, `η = 1`, `η_E = 0.01`, `t_end = 2·10⁴`; data
     /// as `headflow run` (`P = 32`, `s = 8`, `α = (1.5, 1)`, `σ_ξ = 1`).

@@ -18,6 +18,10 @@ public enum ClaimRegistry {
         CascadeK3(),
         CascadeOrder(),
         FeaturesLearnedVsWidth(),
+        EMAKeepsSubstitution(),
+        NoStopGradientCollapses(),
+        DirectPredNoSubstitution(),
+        ErankTracksCollapse(),
     ]
 
     /// The ids, in report order.

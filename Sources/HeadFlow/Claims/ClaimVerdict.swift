@@ -15,6 +15,8 @@ public struct ClaimVerdict: Sendable {
     public let measured: [MeasuredValue]
     /// Every criterion with whether it held.
     public let results: [CriterionResult]
+    /// The quantities that decide the claim (`Claim.headline`), for the short table.
+    public let headline: [String]
     /// Remarks (bracketing pair, fractions in words…).
     public let notes: [String]
     /// Integration failures met while measuring.
@@ -28,6 +30,7 @@ public struct ClaimVerdict: Sendable {
         settings = claim.settings(for: preset)
         self.control = control
         measured = measurement.values
+        headline = claim.headline
         results = claim.criteria.map { CriterionResult(criterion: $0, holds: $0.holds(in: measurement.values)) }
         notes = measurement.notes
         failures = measurement.failures

@@ -1,4 +1,4 @@
-/// `collapse-without-head` (MODEL.md §5.5): with `E = I` frozen, every neuron
+/// `collapse-without-head` (docs/MODEL.md §5.5): with `E = I` frozen, every neuron
 /// ends on the strong feature, `|cos(w_j, v_1)| > 0.99`, the weak feature is
 /// never learned (`max_j |cos(w_j, v_2)|` at most 2× its start), and the final
 /// loss is the global optimum — the trivial (collapsed) optimum is reached.
@@ -32,7 +32,7 @@ public struct CollapseWithoutHead: Claim {
         .atMost("loss_gap", 1e-6),
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, the result without the prediction head (every neuron learns only the strong feature: dimensional collapse); MODEL.md §5.5"
+    public let reference = "arXiv:2205.06226, the result without the prediction head (every neuron learns only the strong feature: dimensional collapse); docs/MODEL.md §5.5"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.head = .none } }

@@ -59,6 +59,12 @@ public struct Criterion: Equatable, Sendable, CustomStringConvertible {
     /// `x > y`, both measured.
     public static func exceeds(_ x: String, _ y: String) -> Criterion { Criterion(x, .above, .quantity(y)) }
 
+    /// The measured quantities it names: `quantity`, then the bound when that is one.
+    public var quantities: [String] {
+        if case .quantity(let other) = bound { return [quantity, other] }
+        return [quantity]
+    }
+
     /// Whether the criterion holds for `values`; false when a quantity is
     /// missing or NaN.
     public func holds(in values: [MeasuredValue]) -> Bool {

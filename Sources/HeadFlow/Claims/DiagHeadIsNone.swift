@@ -1,4 +1,4 @@
-/// `diag-head-is-none` (MODEL.md §5.6): a head with only its diagonal
+/// `diag-head-is-none` (docs/MODEL.md §5.6): a head with only its diagonal
 /// trainable changes nothing. BN cancels a diagonal scale —
 /// `ρ_j = E_jj K_jj / sqrt(E_jj² S_jj · S_jj)` does not depend on `E_jj > 0` —
 /// so `∂L/∂E_jj = 0` on diagonal heads and the flow is the no-head flow. The
@@ -32,7 +32,7 @@ public struct DiagHeadIsNone: Claim {
         .atLeast("events_compared", 1),
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, the discussion of diagonal heads (BN makes a diagonal rescaling of the output irrelevant); MODEL.md §5.6"
+    public let reference = "arXiv:2205.06226, the discussion of diagonal heads (BN makes a diagonal rescaling of the output irrelevant); docs/MODEL.md §5.6"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.head = .diag } }

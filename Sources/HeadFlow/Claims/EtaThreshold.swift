@@ -1,6 +1,6 @@
 import RealModule
 
-/// `eta-threshold` (MODEL.md §5.2–5.3): the head must be fast enough. Along a
+/// `eta-threshold` (docs/MODEL.md §5.2–5.3): the head must be fast enough. Along a
 /// log grid of `η_E/η ∈ [10⁻³, 10⁻¹]` the outcome at `t_end` switches exactly
 /// once, from collapse (neuron 2 on `v_1`) to diverse (neuron 2 on `v_2`); the
 /// bracketing pair of grid values is reported.
@@ -31,6 +31,8 @@ public struct EtaThreshold: Claim {
         Quantity("bracket_low", "largest η_E/η that ends in collapse below the switch"),
         Quantity("bracket_high", "smallest η_E/η that ends diverse above the switch"),
     ]
+    /// What decides it, for the short table: `bracket_low`, `bracket_high`.
+    public let headline = ["bracket_low", "bracket_high"]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
         .equals("collapse_first", 1),
@@ -43,7 +45,7 @@ public struct EtaThreshold: Claim {
         "The threshold is a property of the horizon t_end: at a fixed small η_E/η the head keeps growing while both neurons sit on v_1 and eventually pulls neuron 2 over to v_2, so a longer t_end moves the switch to smaller η_E/η.",
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, the role of the head's learning rate η_E ≪ η in the substitution and acceleration effects; MODEL.md §5.2–5.3"
+    public let reference = "arXiv:2205.06226, the role of the head's learning rate η_E ≪ η in the substitution and acceleration effects; docs/MODEL.md §5.2–5.3"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

@@ -1,4 +1,4 @@
-/// `features-learned-vs-width` (beyond the paper, issue 5): with `k = 3`
+/// `features-learned-vs-width` (beyond the paper): with `k = 3`
 /// features and `m ∈ {2, 3, 4, 6}` neurons, over random starts, the mean number
 /// of distinct features learned (some neuron with `|cos| ≥ 0.9` at `t_end`) is
 /// larger with the offdiag head than without, and never exceeds `min(k, m)`.
@@ -24,7 +24,7 @@ public struct FeaturesLearnedVsWidth: Claim {
         "Offdiag head with η_E/η = 0.03 against head none from the same starts; counts read at t_end = 2·10⁵.",
     ]
     /// Where it is stated.
-    public let reference = "Beyond arXiv:2205.06226: the multi-feature version of the paper's message; issue 5"
+    public let reference = "Beyond arXiv:2205.06226: the multi-feature version of the paper's message"
     /// Notes.
     public let remarks = [
         "Without the head a random start can still learn v_2 or v_3 (a neuron whose a_ℓj(0)⁴ α_ℓ⁶ is largest for ℓ ≥ 2 goes there), so the no-head mean exceeds 1; the claim compares the two means.",

@@ -1,4 +1,4 @@
-/// `optima-tie` (MODEL.md §3): the collapsed solution (every `w_j ∥ v_1`) and
+/// `optima-tie` (docs/MODEL.md §3): the collapsed solution (every `w_j ∥ v_1`) and
 /// the diverse one (`w_1 ∥ v_1`, `w_2 ∥ v_2`) attain the same population loss,
 /// the global optimum `L* = 2m(1 − (s−1)/(s+1))`; a random `W` does not.
 ///
@@ -41,7 +41,7 @@ public struct OptimaTie: Claim {
         "gap_random > 0.1 asks that a random start be far from optimal, not merely off by rounding.",
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, §1 and the setting of the main results (the trivial collapsed optima exist, yet the head avoids them); MODEL.md §3"
+    public let reference = "arXiv:2205.06226, §1 and the setting of the main results (the trivial collapsed optima exist, yet the head avoids them); docs/MODEL.md §3"
 
     /// The `headflow run` defaults: `d = 100`, random start from seed 1.
     public var preset: RunSpec { RunSpec() }

@@ -1,4 +1,4 @@
-/// `phase1-strong-first` (MODEL.md §5.1, Phase I): from the canonical start,
+/// `phase1-strong-first` (docs/MODEL.md §5.1, Phase I): from the canonical start,
 /// neuron 1 learns the strong feature `v_1` while every other correlation
 /// `a_{ℓj} = ⟨w_j, v_ℓ⟩` is still near its start and the head has not moved:
 /// at `t_1` (event `learn_w1_v1`, `|cos(w_1, v_1)| ≥ 0.9`) every
@@ -35,7 +35,7 @@ public struct Phase1StrongFirst: Claim {
         .below("head_dev_at_t1", 0.01),
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, Phase I of the learning process with the prediction head (strong feature first, T_1 = O(d^{2+o(1)}/η)); MODEL.md §5.1"
+    public let reference = "arXiv:2205.06226, Phase I of the learning process with the prediction head (strong feature first, T_1 = O(d^{2+o(1)}/η)); docs/MODEL.md §5.1"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

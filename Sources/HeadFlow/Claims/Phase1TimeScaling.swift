@@ -1,4 +1,4 @@
-/// `phase1-time-scaling` (MODEL.md §4, §5.1): from a random start with
+/// `phase1-time-scaling` (docs/MODEL.md §4, §5.1): from a random start with
 /// `σ_0 = 1/√d`, the time `T_1` at which the first neuron learns `v_1`
 /// (`|cos(w_j, v_1)| ≥ 0.9`) grows like `d²` — the paper's
 /// `T_1 = O(d^{2+o(1)}/η)`. Measured: the GSL least-squares slope of
@@ -28,7 +28,7 @@ public struct Phase1TimeScaling: Claim {
     /// The hypotheses beyond the preset, in words.
     public let hypotheses = [
         "Random start: a_ℓj(0) ~ N(0, σ_0²), B(0) ~ σ_0² Wishart_m(d − k, I), σ_0 = 1/√d at each d (the preset leaves init-scale unset; its JSON shows 0.1 = 1/√100 for the preset's own d = 100); seeds 1…16 at every d.",
-        "T_1 = the first time any neuron j reaches |cos(w_j, v_1)| ≥ 0.9 (\"neuron 1\" of MODEL.md §5 is that neuron).",
+        "T_1 = the first time any neuron j reaches |cos(w_j, v_1)| ≥ 0.9 (\"neuron 1\" of docs/MODEL.md §5 is that neuron).",
         "The paper's head (offdiag), η = 1, η_E/η = 0.01.",
         "Early stopping, exact for the median: the 16 runs of one d are integrated together in pieces (2·10⁴, then +25% of the time elapsed) until 9 of them (n/2 + 1) have learned v_1, at most 10 d². The others are censored: their T_1 exceeds every reported one, so they enter the median as +∞ without changing it (typically seeds whose neurons learn v_2 first, outside the paper's high-probability event, whose flow is stiff and costly to follow).",
         "Fit: gsl_fit_linear of log median T_1 on log d; the median over seeds by gsl_stats_median.",
@@ -43,13 +43,15 @@ public struct Phase1TimeScaling: Claim {
         Quantity("censored", "runs that did not learn v_1 within the horizon"),
         Quantity("median_exact", "1 when at every d at least n/2 + 1 runs learned v_1 before the cap (the median is then exact)"),
     ]
+    /// What decides it, for the short table: `exponent`, `exponent_error`.
+    public let headline = ["exponent", "exponent_error"]
     /// The pass conditions (thresholds).
     public let criteria: [Criterion] = [
         .within("exponent", of: 2, by: 0.3),
         .equals("median_exact", 1),
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, Phase I of the learning process: the strong feature is learned after T_1 = O(d^{2+o(1)}/η); MODEL.md §5.1"
+    public let reference = "arXiv:2205.06226, Phase I of the learning process: the strong feature is learned after T_1 = O(d^{2+o(1)}/η); docs/MODEL.md §5.1"
 
     /// `d = 100`, random start from the seed, `σ_0 = 1/√d`, offdiag head, `t_end = 2·10⁴` (the first piece).
     public var preset: RunSpec { RunSpec() }
@@ -64,7 +66,7 @@ public struct Phase1TimeScaling: Claim {
     public var negativeControls: [NegativeControl] {
         [
             NegativeControl("the same start at every d",
-                            expectation: "init-scale 0.125 and init-b = I at every d: d enters the flow only through the start (MODEL.md §4), so T_1 no longer depends on d (exponent ≈ 0)",
+                            expectation: "init-scale 0.125 and init-b = I at every d: d enters the flow only through the start (docs/MODEL.md §4), so T_1 no longer depends on d (exponent ≈ 0)",
                             modify: { $0.with { $0.initScale = 0.125; $0.initB = .identity($0.neurons) } }),
         ]
     }

@@ -1,6 +1,6 @@
 import RealModule
 
-/// `phase2-head-scale` (MODEL.md §5.2): the peak of the head's off-diagonal
+/// `phase2-head-scale` (docs/MODEL.md §5.2): the peak of the head's off-diagonal
 /// entry scales as `max_t |E_21(t)| = Θ((η_E/η)^{1/2})`. Measured as the GSL
 /// least-squares slope of `log max_t |E_21|` on `log(η_E/η)` over a log grid
 /// of `η_E/η ∈ [0.01, 0.1]`, with its standard error.
@@ -39,10 +39,10 @@ public struct Phase2HeadScale: Claim {
     ]
     /// Why a threshold or a preset is what it is.
     public let remarks = [
-        "slope_error < 0.05 and end_over_peak_max ≤ 0.1 sharpen the issue's threshold: the fit must resolve ±0.1, and every peak must be a peak (E_21 rises and falls back), not the value at t_end.",
+        "slope_error < 0.05 and end_over_peak_max ≤ 0.1 sharpen the first threshold (the slope alone): the fit must resolve ±0.1, and every peak must be a peak (E_21 rises and falls back), not the value at t_end.",
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, the substitution effect: the off-diagonal head entry peaks at Θ(sqrt(η_E/η)); MODEL.md §5.2"
+    public let reference = "arXiv:2205.06226, the substitution effect: the off-diagonal head entry peaks at Θ(sqrt(η_E/η)); docs/MODEL.md §5.2"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

@@ -1,4 +1,4 @@
-/// `phase2-substitution` (MODEL.md §5.2, Phase II): after neuron 1 learns `v_1`,
+/// `phase2-substitution` (docs/MODEL.md §5.2, Phase II): after neuron 1 learns `v_1`,
 /// the head's `E_21` grows until `|E_21| |a_11|³ > 10 |a_12|³` (event
 /// `substitution`: the head supplies `v_1` to neuron 2's output) — before
 /// neuron 2 moves toward `v_1` (`|a_12|` still below 2× its start) and before
@@ -14,7 +14,7 @@ public struct Phase2Substitution: Claim {
     /// The hypotheses beyond the preset, in words.
     public let hypotheses = [
         "Canonical start: A(0) = [[0.1, 0.05], [0.05, 0.05]], B(0) = I, E(0) = I; offdiag head, η_E/η = 0.01.",
-        "Substitution (MODEL.md §5.2 made measurable): the head's contribution E_21 f_1 to neuron 2's output on v_1-samples exceeds neuron 2's own by 10× in the cubic moment, |E_21| |a_11|³ > 10 |a_12|³.",
+        "Substitution (docs/MODEL.md §5.2 made measurable): the head's contribution E_21 f_1 to neuron 2's output on v_1-samples exceeds neuron 2's own by 10× in the cubic moment, |E_21| |a_11|³ > 10 |a_12|³.",
         "max |a_12| over [0, t_sub] is taken on 2001 evenly spaced samples (a_12 grows monotonically there).",
     ]
     /// What is measured, in `measure`'s order.
@@ -31,7 +31,7 @@ public struct Phase2Substitution: Claim {
         .below("growth_a12_to_sub", 2),
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, the substitution effect (Phase II of the learning process with the prediction head); MODEL.md §5.2"
+    public let reference = "arXiv:2205.06226, the substitution effect (Phase II of the learning process with the prediction head); docs/MODEL.md §5.2"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

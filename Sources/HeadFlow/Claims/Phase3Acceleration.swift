@@ -1,4 +1,4 @@
-/// `phase3-acceleration` (MODEL.md §5.3, Phase III): with the head, neuron 2
+/// `phase3-acceleration` (docs/MODEL.md §5.3, Phase III): with the head, neuron 2
 /// learns the weak feature `v_2` much faster than it would alone, while
 /// `⟨w_2, v_1⟩` stays small. Measured: `t_2` (event `learn_w2_v2`) with the
 /// head; `t_2^alone`, the same event with head `none` from the same start with
@@ -40,10 +40,10 @@ public struct Phase3Acceleration: Claim {
     ]
     /// Why a threshold or a preset is what it is.
     public let remarks = [
-        "Preset η_E/η = 0.03, not 0.01: at η_E/η = 0.01 the bound on a_12 fails. Just before learn_w2_v2 neuron 2 sheds its noise part (B_22 falls from ≈ 0.4 to ≈ 0.01 within ≈ 30 time units) and |a_12| peaks at 2.62× its start, then falls back to about its start once w_2 turns to v_2; an independent numpy/scipy integration of MODEL.md §3–4 gives the same 2.62. On this start the bound holds at every η_E/η scanned in [0.018, 0.1] and fails at 0.015 and below. The η_E/η = 0.01 case is kept as a negative control.",
+        "Preset η_E/η = 0.03, not 0.01: at η_E/η = 0.01 the bound on a_12 fails. Just before learn_w2_v2 neuron 2 sheds its noise part (B_22 falls from ≈ 0.4 to ≈ 0.01 within ≈ 30 time units) and |a_12| peaks at 2.62× its start, then falls back to about its start once w_2 turns to v_2; an independent numpy/scipy integration of docs/MODEL.md §3–4 gives the same 2.62. On this start the bound holds at every η_E/η scanned in [0.018, 0.1] and fails at 0.015 and below. The η_E/η = 0.01 case is kept as a negative control.",
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, the acceleration effect (Phase III of the learning process with the prediction head); MODEL.md §5.3"
+    public let reference = "arXiv:2205.06226, the acceleration effect (Phase III of the learning process with the prediction head); docs/MODEL.md §5.3"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.etaE = 0.03 } }

@@ -1,4 +1,4 @@
-/// `phase4-head-returns` (MODEL.md §5.4, Phase IV): the head's off-diagonal
+/// `phase4-head-returns` (docs/MODEL.md §5.4, Phase IV): the head's off-diagonal
 /// entries rise and then fall back once both features are learned:
 /// `max_t ‖E(t) − I‖_F > 0.01` and `‖E(t_end) − I‖_F < 10⁻⁶`.
 public struct Phase4HeadReturns: Claim {
@@ -27,7 +27,7 @@ public struct Phase4HeadReturns: Claim {
         .below("head_dev_final", 1e-6),
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, Phase IV of the learning process (the off-diagonal head entries vanish, ‖E − I‖_F ≤ 1/poly(d)) and its experiments (off-diagonal entries rise, then fall); MODEL.md §5.4"
+    public let reference = "arXiv:2205.06226, Phase IV of the learning process (the off-diagonal head entries vanish, ‖E − I‖_F ≤ 1/poly(d)) and its experiments (off-diagonal entries rise, then fall); docs/MODEL.md §5.4"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

@@ -1,4 +1,4 @@
-/// `seeds-diversity` (MODEL.md §5, the empirical claim): over random starts,
+/// `seeds-diversity` (docs/MODEL.md §5, the empirical claim): over random starts,
 /// the fraction of runs that learn both features, by different neurons
 /// (outcome `diverse`), is larger with the paper's head than without.
 public struct SeedsDiversity: Claim {
@@ -29,7 +29,7 @@ public struct SeedsDiversity: Claim {
         .exceeds("fraction_head", "fraction_none"),
     ]
     /// Where the paper states it.
-    public let reference = "arXiv:2205.06226, the empirical finding (an identity-initialized head with trainable off-diagonal entries learns diverse features although collapsed optima exist); MODEL.md §5"
+    public let reference = "arXiv:2205.06226, the empirical finding (an identity-initialized head with trainable off-diagonal entries learns diverse features although collapsed optima exist); docs/MODEL.md §5"
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec().with { $0.d = 64; $0.tEnd = 1e5 } }

@@ -1,6 +1,6 @@
 import RealModule
 
-/// The synthetic data distribution of MODEL.md §1.
+/// The synthetic data distribution of docs/MODEL.md §1.
 ///
 /// Features `v_1 … v_k` are the first `k` standard basis vectors of `R^d`;
 /// a sample has `P` patches, `s` of which carry `ε α_ℓ v_ℓ` for the sample's
@@ -39,7 +39,7 @@ public struct DataModel: Equatable, Sendable, Codable {
         self.maskProbability = maskProbability
     }
 
-    // MARK: - Moments of the view split (MODEL.md §3)
+    // MARK: - Moments of the view split (docs/MODEL.md §3)
 
     /// `c_× = E[n_1 n_2]`: expected product of the feature-patch counts of the two
     /// views, `s(s−1)/4` for a fair mask (`s(s−1) q(1−q)` in general).

@@ -19,7 +19,7 @@ public struct SampleBatch: Sendable {
     public var featurePatchesInView1: [Int]
 }
 
-/// Draws samples from a `DataModel` (MODEL.md §1) with a seeded GSL stream.
+/// Draws samples from a `DataModel` (docs/MODEL.md §1) with a seeded GSL stream.
 ///
 /// Per sample: `ℓ ~ p`, `ε` a fair coin, `S` a uniform `s`-subset of the
 /// patches; `X_p = ε α_ℓ v_ℓ` on `S`, `X_p = ξ_p ~ N(0, σ_ξ² Π)` elsewhere

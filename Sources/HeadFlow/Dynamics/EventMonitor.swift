@@ -1,6 +1,6 @@
 import RealModule
 
-/// The events of MODEL.md §5 / the core issue, watched at every accepted step:
+/// The events of docs/MODEL.md §5, watched at every accepted step:
 ///
 /// - `learn_w{j}_v{ℓ}`: first time `|cos_{ℓj}| ≥ threshold` (0.9);
 /// - `substitution_w{j}_by_w{i}_v{ℓ}`: once neuron `i` is the first to learn

@@ -1,4 +1,4 @@
-/// How the start `(A(0), B(0), E(0))` is chosen (MODEL.md §4).
+/// How the start `(A(0), B(0), E(0))` is chosen (docs/MODEL.md §4).
 public enum InitialCondition: Sendable {
     /// `a_{ℓj}(0) ~ N(0, σ_0²)`, `B(0) ~ σ_0² Wishart_m(d − k, I)` (the exact law of
     /// `Wᵀ Π W` for Gaussian `W`, sampled by the Bartlett decomposition), `E(0)`
@@ -18,6 +18,9 @@ public enum InitialCondition: Sendable {
             let s0 = try Self.scale(scale, model: model)
             let a = source.gaussianMatrix(rows: k, cols: m, sigma: s0)
             let r = try Self.randomR(source: source, model: model, neurons: m, scale: s0)
+            guard a.isFinite, (r.transposed * r).isFinite else {
+                throw ParameterError("init-scale", must: "small enough that the random start A(0), B(0) is finite", got: "\(s0)")
+            }
             return ReducedState(a: a, r: r, e: head.initialHead(neurons: m, source: source))
         case .explicit(let a, let b, let seed):
             guard a.rows == k, a.cols == m else {

@@ -33,6 +33,17 @@ extension RunParameter {
                 + "implicit ones use a finite-difference Jacobian."),
         .integer("points", \.points, "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end.", range: "an integer ≥ 2") { $0 >= 2 },
         .integer("max-steps", \.maxSteps, "At most this many accepted integrator steps.", range: "an integer ≥ 1") { $0 >= 1 },
+        .choice("target", \.target, "Target branch: same (G = f at the online W, the paper) or ema (BYOL's momentum target, "
+                + "dW_tg/dt = (W − W_tg)/τ)."),
+        .real("ema-tau", \.emaTau, "Time constant τ of the EMA target (units of 1/η; SGD momentum 1 − lr/τ).",
+              range: "a finite τ > 0") { $0 > 0 },
+        .choice("stop-grad", \.stopGrad, "Stop-gradient on the target branch (off: the gradient also flows through G and its "
+                + "variance; needs --target same)."),
+        .real("dp-eps", \.dpEps, "ε of a directpred/directcopy head: E = U diag((λ_i/λ_max)^γ + ε) Uᵀ.",
+              range: "a finite ε ≥ 0") { $0 >= 0 },
+        .choice("dp-source", \.dpSource, "The matrix a directpred/directcopy head is set from: raw S or normalized D^{-1/2} S D^{-1/2}."),
+        .real("dp-rho", \.dpRho, "ρ of the running second moment Ŝ ← ρ Ŝ + (1 − ρ) fᵀf/N of a directpred head in SGD.",
+              range: "in [0, 1)") { $0 >= 0 && $0 < 1 },
     ]
 }
 
@@ -46,6 +57,9 @@ extension RunSpec {
     public func validate() throws(ParameterError) {
         for p in RunParameter.all { try p.check(self) }
         try model.validate()
+        if stopGrad == .off, target != .same {
+            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
+        }
     }
 
     /// Every parameter, by CLI name, plus the start actually used.

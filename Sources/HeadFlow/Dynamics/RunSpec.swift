@@ -43,6 +43,18 @@ public struct RunSpec: Equatable, Sendable {
     public var points = 400
     /// `--max-steps`: at most this many accepted integrator steps.
     public var maxSteps = 5_000_000
+    /// `--target`: the target rule, `same` (the paper) or BYOL's `ema`.
+    public var target: TargetRule = .same
+    /// `--ema-tau`: `τ` of the EMA target (units of 1/η) **(choice: 100)**.
+    public var emaTau = 100.0
+    /// `--stop-grad`: stop-gradient on the target branch (the paper: on).
+    public var stopGrad: StopGradientRule = .on
+    /// `--dp-eps`: `ε` of a DirectPred/DirectCopy head **(choice: 0.1)**.
+    public var dpEps = 0.1
+    /// `--dp-source`: the matrix a DirectPred/DirectCopy head is set from **(choice: raw)**.
+    public var dpSource: DirectPredHead.Source = .raw
+    /// `--dp-rho`: `ρ` of the exponential average `Ŝ ← ρ Ŝ + (1 − ρ) fᵀf/N` of SGD's DirectPred head **(choice: 0.3)**.
+    public var dpRho = 0.3
 
     /// The defaults of `headflow run`.
     public init() {}
@@ -55,6 +67,14 @@ public struct RunSpec: Equatable, Sendable {
 
     /// The integrator in words (`GSL odeiv2 auto at rtol 1e-08, atol 1e-12`), for texts built from a spec.
     public var solverText: String { "GSL odeiv2 \(stepper.rawValue) at rtol \(rtol), atol \(atol)" }
+
+    /// The population vector field these parameters name (model, head, rates, target and head rules).
+    public var field: PopulationField {
+        var f = PopulationField(model: model, head: head, eta: eta, etaE: etaE)
+        f.target = target; f.emaTau = emaTau; f.stopGradient = stopGrad
+        f.directPred = DirectPredHead(epsilon: dpEps, source: dpSource)
+        return f
+    }
 
     /// Integrator settings.
     public var settings: IntegratorSettings { IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps) }
@@ -72,11 +92,14 @@ public struct RunSpec: Equatable, Sendable {
     }
 
     /// Validates every parameter and builds the problem. Throws a
-    /// `ParameterError` naming the first invalid one.
-    public func problem() throws(ParameterError) -> PopulationProblem {
+    /// `ParameterError` naming the first invalid one — or the option to lower
+    /// when the run would not fit in memory (`memoryEstimate`, checked before
+    /// anything is allocated; `integrator: false` for a run another solver takes).
+    public func problem(integrator: Bool = true) throws(ParameterError) -> PopulationProblem {
         try validate()
+        try MemoryBudget.machine.check(memoryEstimate(integrator: integrator))
         let start = try initialCondition.state(model: model, neurons: neurons, head: head)
-        let p = PopulationProblem(model: model, head: head, start: start, eta: eta, etaE: etaE, tEnd: tEnd)
+        let p = PopulationProblem(field: field, start: start, tEnd: tEnd)
         try p.validate()
         return p
     }

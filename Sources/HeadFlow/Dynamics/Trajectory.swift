@@ -8,6 +8,14 @@ public struct TrajectorySample: Sendable {
     public let correlations: [Double]
     /// `L = Σ_j 2(1 − ρ_j)` at `t`.
     public let loss: Double
+    /// `erank` and RankMe of the online outputs `f` at `t` (nil when not computed).
+    public var outputRank: RepresentationRank? = nil
+    /// `erank` and RankMe of the head's outputs `F = E f` at `t` (nil when not computed).
+    public var headRank: RepresentationRank? = nil
+    /// SGD only: the batch estimates of `erank` and RankMe of `f` from the step's batch (nil otherwise).
+    public var batchOutputRank: RepresentationRank? = nil
+    /// SGD only: the batch estimates of `erank` and RankMe of `F = E f` (nil otherwise).
+    public var batchHeadRank: RepresentationRank? = nil
 
     /// `A = Vᵀ W` at `t`.
     public var a: Matrix { state.a }

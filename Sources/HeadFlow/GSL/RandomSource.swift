@@ -49,17 +49,6 @@ public final class RandomSource {
         for i in 0..<count { buffer[i] = gsl_ran_gaussian_ziggurat(rng, sigma) }
     }
 
-    /// A factor `L` with `LᵀL ~ Wishart_m(ν, I)` (the law of `NᵀQN` for a `d × m`
-    /// standard normal `N` and a rank-`ν` projector `Q`): for `ν ≥ m`, the upper-triangular Bartlett factor
-    /// (`m × m`, `L_ii = sqrt(χ²_{ν−i})`, `L_ij ~ N(0, 1)` for `i < j`); for
-    /// `0 ≤ ν < m`, a `ν × m` standard normal matrix (the singular Wishart law).
-    /// Cost independent of `ν` (χ² by `gsl_ran_chisq`); `ν = 0` gives a `0 × m` matrix.
-    public func wishartFactor(m: Int, dof nu: Int) -> Matrix {
-        precondition(nu >= 0 && m >= 1, "wishartFactor: need ν ≥ 0, m ≥ 1")
-        if nu < m { return gaussianMatrix(rows: nu, cols: m) }
-        return bartlettFactor(m: m, dof: nu, sigma: 1)
-    }
-
     /// `count` distinct indices of `0..<n`, uniformly at random, in increasing
     /// order (`gsl_ran_choose`). Requires `0 ≤ count ≤ n`.
     public func choose(_ count: Int, from n: Int) -> [Int] {
@@ -101,6 +90,11 @@ public final class RandomSource {
         }
         return r
     }
+}
+
+extension RandomSource: RandomStream {
+    /// `N(0, 1)` (`gsl_ran_gaussian_ziggurat`).
+    func standardNormal() -> Double { gsl_ran_gaussian_ziggurat(rng, 1) }
 }
 
 /// A preprocessed discrete law (`gsl_ran_discrete_t`), for drawing the sample's

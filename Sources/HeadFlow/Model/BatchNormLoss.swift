@@ -1,6 +1,6 @@
 import RealModule
 
-/// The mini-batch loss of MODEL.md §2 on the network outputs, and its gradient
+/// The mini-batch loss of docs/MODEL.md §2 on the network outputs, and its gradient
 /// under stop-gradient.
 ///
 /// For `N` samples with online outputs `f⁽¹⁾ = f(X⁽ⁱ'¹⁾)` and target outputs
@@ -39,70 +39,99 @@ public struct BatchNormLoss: Sendable {
     /// - Throws: `DegenerateBatch.zeroVariance` when `v_j + ε ≤ 0` on either
     ///   branch (e.g. every sample has the same output), `.nonFinite` when an
     ///   output, the loss or a gradient is NaN or infinite.
-    public func evaluate(online f1: Matrix, target f2: Matrix, head e: Matrix) throws(DegenerateBatch) -> BatchNormLossEvaluation {
+    ///
+    /// With `throughTarget` (stop-gradient off) the target is differentiated too:
+    /// `∂L/∂G_ij = (−D_ij + mean_i D_·j + Ĝ_ij · mean_i(D_·j Ĝ_·j)) / s^G_j` into `targetGradient`.
+    public func evaluate(online f1: Matrix, target f2: Matrix, head e: Matrix,
+                         throughTarget: Bool = false) throws(DegenerateBatch) -> BatchNormLossEvaluation {
         precondition(f1.rows == f2.rows && f1.cols == f2.cols && e.rows == f1.cols && e.cols == f1.cols,
                      "BatchNormLoss: f⁽¹⁾, f⁽²⁾ must be N×m and E m×m")
         let n = f1.rows, m = f1.cols
         precondition(n >= 1, "BatchNormLoss: empty batch")
         guard f1.isFinite else { throw .nonFinite(quantity: "online output f(X⁽¹⁾)") }
         guard f2.isFinite else { throw .nonFinite(quantity: "target output f(X⁽²⁾)") }
-        let fOnline = LinearAlgebra.gemm(f1, e, transB: true)   // F = f⁽¹⁾ Eᵀ
-        let (fHat, fScale) = try normalize(fOnline, branch: .online)
-        let (gHat, _) = try normalize(f2, branch: .target)
-        let invN = 1 / Double(n)
+        // Column by column (coordinate j outer, sample i inner: long loops over the batch).
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 3 * n * m + 2 * m)
+        defer { buffer.deallocate() }
+        let fHat = buffer, gHat = buffer + n * m, dF = buffer + 2 * n * m, fScale = buffer + 3 * n * m, gScale = fScale + m
         var loss = 0.0
         var rho = [Double](repeating: 0, count: m)
-        var d = Matrix(rows: n, cols: m)
-        for i in 0..<n {
+        var gradE = Matrix(rows: m, cols: m), df1 = Matrix(rows: n, cols: m)
+        var df2 = throughTarget ? Matrix(rows: n, cols: m) : nil
+        let invN = 1 / Double(n)
+        try f1.storage.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
+            let x = xb.baseAddress!
+            // F = f⁽¹⁾ Eᵀ and G = f⁽²⁾, then both normalized.
             for j in 0..<m {
-                let x = fHat.storage[i * m + j], y = gHat.storage[i * m + j]
-                loss += (x - y) * (x - y)
-                rho[j] += x * y
-                d.storage[i * m + j] = 2 * invN * (x - y)
+                for i in 0..<n { fHat[i * m + j] = 0 }
+                for r in 0..<m {
+                    let ejr = e.storage[j * m + r]
+                    for i in 0..<n { fHat[i * m + j] += ejr * x[i * m + r] }
+                }
+            }
+            f2.storage.withUnsafeBufferPointer { g in gHat.update(from: g.baseAddress!, count: n * m) }
+            try normalize(fHat, n: n, m: m, scales: fScale, branch: .online)
+            try normalize(gHat, n: n, m: m, scales: gScale, branch: .target)
+            // D = (2/N)(F̂ − Ĝ); ∂L/∂F = (D − mean D − F̂ · mean(D F̂)) / s per coordinate.
+            for j in 0..<m {
+                var l = 0.0, r = 0.0, dMean = 0.0, dProj = 0.0
+                for i in 0..<n {
+                    let fx = fHat[i * m + j], gy = gHat[i * m + j], dij = 2 * invN * (fx - gy)
+                    l += (fx - gy) * (fx - gy); r += fx * gy
+                    dMean += dij; dProj += dij * fx
+                    dF[i * m + j] = dij
+                }
+                loss += l; rho[j] = r * invN
+                dMean *= invN; dProj *= invN
+                if df2 != nil {
+                    var gProj = 0.0
+                    for i in 0..<n { gProj += dF[i * m + j] * gHat[i * m + j] }
+                    gProj *= invN
+                    let gScale = gScale[j]
+                    for i in 0..<n { df2![i, j] = (-dF[i * m + j] + dMean + gHat[i * m + j] * gProj) / gScale }
+                }
+                let scale = fScale[j]
+                for i in 0..<n { dF[i * m + j] = (dF[i * m + j] - dMean - fHat[i * m + j] * dProj) / scale }
+            }
+            // ∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾ and ∂L/∂f⁽¹⁾ = (∂L/∂F) E.
+            gradE.storage.withUnsafeMutableBufferPointer { ge in
+                df1.storage.withUnsafeMutableBufferPointer { outBuffer in
+                    let out = outBuffer.baseAddress!
+                    for j in 0..<m {
+                        for r in 0..<m {
+                            var acc = 0.0
+                            for i in 0..<n { acc += dF[i * m + j] * x[i * m + r] }
+                            ge[j * m + r] = acc
+                            let ejr = e.storage[j * m + r]
+                            for i in 0..<n { out[i * m + r] += dF[i * m + j] * ejr }
+                        }
+                    }
+                }
             }
         }
         loss *= invN
-        for j in 0..<m { rho[j] *= invN }
         guard loss.isFinite else { throw .nonFinite(quantity: "loss") }
-        // BN backward, per coordinate j.
-        var dMean = [Double](repeating: 0, count: m), dProj = [Double](repeating: 0, count: m)
-        for i in 0..<n {
-            for j in 0..<m {
-                dMean[j] += d.storage[i * m + j]
-                dProj[j] += d.storage[i * m + j] * fHat.storage[i * m + j]
-            }
-        }
-        var dF = Matrix(rows: n, cols: m)
-        for i in 0..<n {
-            for j in 0..<m {
-                let k = i * m + j
-                dF.storage[k] = (d.storage[k] - invN * dMean[j] - fHat.storage[k] * invN * dProj[j]) / fScale[j]
-            }
-        }
-        let gradE = LinearAlgebra.gemm(dF, f1, transA: true)   // (∂L/∂F)ᵀ f⁽¹⁾
-        let df1 = LinearAlgebra.gemm(dF, e)                     // (∂L/∂F) E
-        guard gradE.isFinite, df1.isFinite else { throw .nonFinite(quantity: "gradient") }
-        return BatchNormLossEvaluation(loss: loss, correlations: rho, onlineGradient: df1, gradE: gradE)
+        guard gradE.isFinite, df1.isFinite, df2?.isFinite ?? true else { throw .nonFinite(quantity: "gradient") }
+        return BatchNormLossEvaluation(loss: loss, correlations: rho, onlineGradient: df1, gradE: gradE, targetGradient: df2)
     }
 
-    /// `(x − μ)/sqrt(v + ε)` per column, and the scales `sqrt(v_j + ε)`.
-    private func normalize(_ x: Matrix, branch: BatchBranch) throws(DegenerateBatch) -> (Matrix, [Double]) {
-        let n = x.rows, m = x.cols
-        var mean = [Double](repeating: 0, count: m), variance = [Double](repeating: 0, count: m)
-        for i in 0..<n { for j in 0..<m { mean[j] += x.storage[i * m + j] } }
-        for j in 0..<m { mean[j] /= Double(n) }
-        for i in 0..<n { for j in 0..<m { let c = x.storage[i * m + j] - mean[j]; variance[j] += c * c } }
-        var scale = [Double](repeating: 0, count: m)
+    /// `x ← (x − μ)/sqrt(v + ε)` per column of the `n × m` buffer, the scales `sqrt(v_j + ε)` into `scales`.
+    private func normalize(_ x: UnsafeMutablePointer<Double>, n: Int, m: Int, scales: UnsafeMutablePointer<Double>,
+                           branch: BatchBranch) throws(DegenerateBatch) {
         for j in 0..<m {
-            variance[j] /= Double(n)
-            let v = variance[j] + epsilon
-            guard v > 0 else { throw .zeroVariance(branch: branch, coordinate: j + 1, variance: variance[j]) }
-            scale[j] = v.squareRoot()
-            guard scale[j].isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
+            var mean = 0.0
+            for i in 0..<n { mean += x[i * m + j] }
+            mean /= Double(n)
+            var variance = 0.0
+            for i in 0..<n { let c = x[i * m + j] - mean; variance += c * c }
+            variance /= Double(n)
+            let v = variance + epsilon
+            guard v > 0 else { throw .zeroVariance(branch: branch, coordinate: j + 1, variance: variance) }
+            let scale = v.squareRoot()
+            guard scale.isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
+            scales[j] = scale
+            for i in 0..<n { x[i * m + j] = (x[i * m + j] - mean) / scale }
         }
-        var out = Matrix(rows: n, cols: m)
-        for i in 0..<n { for j in 0..<m { out.storage[i * m + j] = (x.storage[i * m + j] - mean[j]) / scale[j] } }
-        return (out, scale)
     }
 }
 
@@ -116,6 +145,8 @@ public struct BatchNormLossEvaluation: Sendable {
     public let onlineGradient: Matrix
     /// `∂L/∂E` (`m × m`), every entry.
     public let gradE: Matrix
+    /// `∂L/∂f⁽²⁾` (`N × m`) when the gradient flows through the target (stop-gradient off), else nil.
+    public var targetGradient: Matrix? = nil
 }
 
 /// Which branch of the loss a batch statistic belongs to.
@@ -129,7 +160,7 @@ public enum BatchBranch: String, Sendable {
     public var symbol: String { self == .online ? "F" : "G" }
 }
 
-/// A batch on which the loss of MODEL.md §2 is undefined.
+/// A batch on which the loss of docs/MODEL.md §2 is undefined.
 public enum DegenerateBatch: Error, Equatable, Sendable, CustomStringConvertible {
     /// Batch variance `v_j` of output coordinate `j` (1-based) is 0 (with `ε = 0`):
     /// BN would divide by zero.

@@ -1,4 +1,4 @@
-/// The prediction-head variants of MODEL.md §2.
+/// The prediction-head variants of docs/MODEL.md §2.
 public enum HeadKind: String, CaseIterable, Sendable, Codable {
     /// No head: `E = I`, frozen.
     case none
@@ -10,6 +10,20 @@ public enum HeadKind: String, CaseIterable, Sendable, Codable {
     case diag
     /// Every entry trainable, random start `E_jr(0) ~ N(0, 1/m)` **(choice)**.
     case random
+    /// Not trained: set at every time from the outputs' second moment, `E = U diag(sqrt(λ_i/λ_max) + ε) Uᵀ`
+    /// (DirectPred, Tian, Chen & Ganguli 2021; see `DirectPredHead`).
+    case directpred
+    /// As `directpred` with exponent 1: `E = U diag(λ_i/λ_max + ε) Uᵀ` (DirectCopy, Wang et al. 2022).
+    case directcopy
+
+    /// The exponent `γ` of a head set from the outputs' spectrum (`directpred` 1/2, `directcopy` 1); nil for a trained or frozen head.
+    public var spectralExponent: Double? {
+        switch self {
+        case .directpred: return 0.5
+        case .directcopy: return 1
+        default: return nil
+        }
+    }
 
     /// Which entries of the m×m head are trainable (1) or frozen (0).
     public func trainableMask(neurons m: Int) -> Matrix {
@@ -17,7 +31,7 @@ public enum HeadKind: String, CaseIterable, Sendable, Codable {
         for j in 0..<m {
             for r in 0..<m {
                 switch self {
-                case .none: mask[j, r] = 0
+                case .none, .directpred, .directcopy: mask[j, r] = 0
                 case .offdiag: mask[j, r] = j == r ? 0 : 1
                 case .full, .random: mask[j, r] = 1
                 case .diag: mask[j, r] = j == r ? 1 : 0

@@ -1,4 +1,4 @@
-/// The encoder of MODEL.md §2: `m` neurons, the columns `w_j` of `W ∈ R^{d×m}`,
+/// The encoder of docs/MODEL.md §2: `m` neurons, the columns `w_j` of `W ∈ R^{d×m}`,
 /// with outputs `f_j(X) = Σ_p σ(⟨w_j, X_p⟩)`, `σ(t) = t³`.
 ///
 /// A view of `N` samples is an `N·P × d` matrix (patch `p` of sample `i` is row

@@ -2,7 +2,7 @@ import RealModule
 
 /// The population loss `L = Σ_j 2(1 − ρ_j)` and its gradient under
 /// stop-gradient, in the reduced coordinates `[A; R]` and the head `E`
-/// (MODEL.md §2–4).
+/// (docs/MODEL.md §2–4).
 ///
 /// The *online* state enters through `F_j = Σ_r E_jr f_r(X⁽¹⁾)` and its variance
 /// `(E S Eᵀ)_jj`; the *target* state only through `f_j(X⁽²⁾)` inside `K` and the
@@ -19,6 +19,11 @@ public final class PopulationObjective {
     public let features: Int
     /// Neurons `m`.
     public let neurons: Int
+    /// Stop-gradient on the target branch (the paper's rule, default). When false,
+    /// the gradient also flows through the target branch — `f_j(X⁽²⁾)` inside `K`
+    /// and the variance `T_j = S_jj` under the root — which is defined only for the
+    /// target `same`: the target is then the online state itself.
+    public var stopGradient: Bool = true
 
     private let cx: Double, ce: Double, un: Double
     // Workspace (one allocation, reused): w_ℓ = p_ℓ α_ℓ⁶ and the per-call scratch.
@@ -51,8 +56,11 @@ public final class PopulationObjective {
     /// Loss, correlations and gradients of `L` at `online`, with the target
     /// factors taken at `target` (default: the same state, as in the flow).
     /// Gradients are of the full `E`; the caller masks frozen entries.
+    /// Without stop-gradient the target must be the online state (nil or equal).
     public func evaluate(online: ReducedState, target: ReducedState? = nil) -> PopulationEvaluation {
-        let t = target ?? online
+        precondition(stopGradient || target == nil || target == online,
+                     "PopulationObjective: without stop-gradient the target is the online state")
+        let t = stopGradient ? target ?? online : online
         let loss = online.a.storage.withUnsafeBufferPointer { pa in
             online.r.storage.withUnsafeBufferPointer { pr in
                 online.e.storage.withUnsafeBufferPointer { pe in
@@ -86,12 +94,17 @@ public final class PopulationObjective {
     /// Writes `dy/dt` for the flat state `y` laid out by `layout` (`[A, R, E]`):
     /// `dA = −η ∂L/∂A`, `dR = −η ∂L/∂R = −2η R ∂L/∂B`, `dE = −η_E (∂L/∂E ∘ mask)`.
     /// Returns false when the loss is not finite (an output with zero variance).
+    /// `target`, when given, points at a target state `[A_tg, R_tg]` (row-major,
+    /// `k·m + m²` values) whose factors enter `K` and `T_j` (the EMA target);
+    /// only the `[A, R, E]` blocks of `y` and `dy` are read and written.
     public func velocity(_ y: UnsafeBufferPointer<Double>, into dy: UnsafeMutableBufferPointer<Double>,
-                         eta: Double, etaE: Double, mask: UnsafeBufferPointer<Double>, layout: StateLayout) -> Bool {
+                         eta: Double, etaE: Double, mask: UnsafeBufferPointer<Double>, layout: StateLayout,
+                         target: UnsafePointer<Double>? = nil) -> Bool {
         let k = features, m = neurons
         let base = y.baseAddress!
         let pa = base + layout.a, pr = base + layout.r, pe = base + layout.e
-        let loss = compute(a: pa, r: pr, e: pe, targetA: pa, targetR: pr)
+        let ta = target ?? pa, tr = target.map { $0 + k * m } ?? pr
+        let loss = compute(a: pa, r: pr, e: pe, targetA: ta, targetR: tr)
         guard loss.isFinite else { return false }
         let out = dy.baseAddress!
         for i in 0..<(k * m) { out[layout.a + i] = -eta * gA[i] }
@@ -113,6 +126,8 @@ public final class PopulationObjective {
                          targetA: UnsafePointer<Double>, targetR: UnsafePointer<Double>) -> Double {
         let k = features, m = neurons
         let sameTarget = a == targetA && r == targetR
+        let throughTarget = !stopGradient
+        precondition(sameTarget || !throughTarget, "PopulationObjective: without stop-gradient the target is the online state")
         for i in 0..<(k * m) { let x = a[i]; a3[i] = x * x * x }
         if sameTarget { ta3.update(from: a3, count: k * m) } else {
             for i in 0..<(k * m) { let z = targetA[i]; ta3[i] = z * z * z }
@@ -177,7 +192,15 @@ public final class PopulationObjective {
                     let x = a[l * m + q]
                     gA[l * m + q] += x * x * ej[q] * coeff
                 }
+                if throughTarget {
+                    // Target branch: ∂N_j/∂a_{ℓj} = 3 c_× w_ℓ a_{ℓj}² ψ_ℓ, and ∂L/∂T_j = ρ_j/T_j with
+                    // ∂T_j/∂a_{ℓj} = 6 c_= w_ℓ a_{ℓj}⁵.
+                    let x = a[l * m + j], x2 = x * x
+                    gA[l * m + j] += 6 * weights[l] * x2 * (-c1 * cx * p + rj / tj * ce * x2 * x)
+                }
             }
+            // Target variance through B: ∂T_j/∂B_jj = 45 u σ⁶ B_jj².
+            if throughTarget { gB[j * m + j] += rj / tj * 45 * un * tbjj * tbjj }
             // ∂L/∂B = c2 · ∂D_noise/∂B, D_noise = u σ⁶ Σ_rc e_r e_c (9 B_rr B_cc B_rc + 6 B_rc³):
             // ∂D_noise/∂B_ab = u σ⁶ [e_a e_b (9 B_aa B_bb + 18 B_ab²) + δ_ab 18 e_a Σ_c e_c B_cc B_ac].
             let scale = c2 * un

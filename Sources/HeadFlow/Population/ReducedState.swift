@@ -1,4 +1,4 @@
-/// The exact reduced state of the population flow (MODEL.md §4).
+/// The exact reduced state of the population flow (docs/MODEL.md §4).
 ///
 /// `A = Vᵀ W` (k×m, `a_{ℓj} = ⟨w_j, v_ℓ⟩`), `R` (m×m) with `Π W = U R` for a
 /// fixed orthonormal `U`, so `B = Wᵀ Π W = Rᵀ R`, and the head `E` (m×m). Its

@@ -1,7 +1,8 @@
-/// Renders claim verdicts: the terminal table and the Markdown table of
-/// `headflow reproduce` (one row per claim: id, measured numbers, threshold,
-/// PASS/FAIL), and its JSON (an array of objects with `id`, `statement`,
-/// `passed`, `measured`, `parameters`, …).
+/// Renders claim verdicts: the short terminal table of `headflow reproduce`
+/// (one row per claim: id, the numbers that decide it, PASS/FAIL; at most 100
+/// columns), the wide table and the Markdown table (id, every measured number,
+/// threshold, PASS/FAIL), and its JSON (an array of objects with `id`,
+/// `statement`, `passed`, `measured`, `parameters`, …).
 public struct ClaimReport {
     /// The verdicts, in the order they were run.
     public let verdicts: [ClaimVerdict]
@@ -35,10 +36,53 @@ public struct ClaimReport {
     /// `PASS` or `FAIL`.
     public static func verdictCell(_ v: ClaimVerdict) -> String { v.passed ? "PASS" : "FAIL" }
 
+    /// The quantities shown in the short table: a failed claim's first failed
+    /// criterion first (what decided it), then the claim's headline; at most two.
+    public static func deciding(_ v: ClaimVerdict) -> [String] {
+        var names: [String] = []
+        let failed = v.results.first { !$0.holds }?.criterion.quantities ?? []
+        for n in failed + v.headline where !names.contains(n) { names.append(n) }
+        return Array(names.prefix(2))
+    }
+
+    /// `name=value, name=value` for the deciding quantities; the second is left
+    /// out when both would not fit in `width` columns (the first is cut with `…`).
+    public static func decidingCell(_ v: ClaimVerdict, width: Int = .max) -> String {
+        let items = deciding(v).map { name in "\(name)=\(number(v.measured.first { $0.name == name }?.value ?? .nan))" }
+        let both = items.joined(separator: ", ")
+        return both.count <= width ? both : TerminalText.truncated(items.first ?? "", to: width)
+    }
+
     // MARK: - Table
 
-    /// A plain-text table with aligned columns, then the notes and failures, then a summary line.
-    public func table() -> String {
+    /// The default table: one row per claim with the numbers that decide it and
+    /// the verdict, then the notes and failures, then the summary; every line at
+    /// most `width` columns (a long cell ends in `…`, notes wrap).
+    public func table(width: Int = 100) -> String {
+        let header = ["claim", "deciding numbers", "verdict"]
+        let ids = verdicts.map { $0.id + ($0.control.map { " [\($0)]" } ?? "") }
+        let idWidth = min((ids + [header[0]]).map(\.count).max() ?? 0, width / 2)
+        let room = max(width - idWidth - header[2].count - 4, 8)
+        let rows = zip(verdicts, ids).map { v, id in [id, Self.decidingCell(v, width: room), Self.verdictCell(v)] }
+        let numbersWidth = min(([header] + rows).map { $0[1].count }.max() ?? 0, room)
+        func line(_ cells: [String]) -> String {
+            TerminalText.truncated(cells[0], to: idWidth).rightPadded(to: idWidth) + "  "
+                + TerminalText.truncated(cells[1], to: numbersWidth).rightPadded(to: numbersWidth) + "  " + cells[2] + "\n"
+        }
+        var out = line(header)
+        for r in rows { out += line(r) }
+        let remarks = verdicts.flatMap { v in (v.notes + v.failures.map { "FAILED: " + $0 }).map { "\(v.id): \($0)" } }
+        if !remarks.isEmpty {
+            out += "\n" + remarks.flatMap { TerminalText.wrapped($0, width: width - 2, indent: 2) }.map { "  " + $0 + "\n" }.joined()
+        }
+        out += "\n" + TerminalText.wrapped(summary, width: width, indent: 2).joined(separator: "\n") + "\n"
+        out += "every measured number and threshold: --wide, --format json or --format markdown\n"
+        return out
+    }
+
+    /// The wide table: every measured number and the thresholds, aligned
+    /// columns (as wide as they need), then the notes and failures, then a summary line.
+    public func wideTable() -> String {
         let header = ["claim", "measured", "threshold", "verdict"]
         let rows = verdicts.map { [$0.id + ($0.control.map { " [\($0)]" } ?? ""), Self.measuredCell($0), Self.thresholdCell($0), Self.verdictCell($0)] }
         let widths = (0..<header.count).map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }

@@ -55,11 +55,11 @@ public struct GnuplotFigure: Sendable {
         let head = p["head"]?.stringValue ?? "?"
         let num: (String) -> String = { p[$0]?.doubleValue.map(SweepValue.compact) ?? "?" }
         let alpha = (p["alpha"]?.arrayValue ?? []).compactMap(\.doubleValue).map(SweepValue.compact).joined(separator: ", ")
-        let title = "head \(head), d = \(num("d")), α = (\(alpha)), σ_ξ = \(num("noise")), η = \(num("eta")), η_E = \(num("eta-e"))"
+        let title = "head \(PlotNotation.escaped(head)), d = \(num("d")), α = (\(alpha)), σ_{ξ} = \(num("noise")), η = \(num("eta")), η_{E} = \(num("eta-e"))"
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
         var s = terminal.line(width: 960, height: 720) + "\n"
         s += "set output \(quoted(output))\n"
-        s += "set multiplot layout 2,1 title \(quoted(title)) noenhanced\n"
+        s += "set multiplot layout 2,1 title \(quoted(title))\n"
         s += "set logscale x\nset format x '10^{%L}'\nset autoscale xfix\nset grid lc rgb '#dddddd'\nset key outside right top\n"
         s += "set lmargin 10\nset rmargin 16\n"
         // Events (located times) as dashed verticals, labelled in the top panel.
@@ -70,14 +70,14 @@ public struct GnuplotFigure: Sendable {
             s += "set arrow \(n) from \(t), graph 0 to \(t), graph 1 nohead dt 2 lc rgb '#888888'\n"
             s += "set label \(n) \(quoted(name)) at \(t), graph 0.04 rotate by 90 offset -0.6,0 font ',9' tc rgb '#555555' noenhanced\n"
         }
-        s += "set ylabel 'cos_{ℓj} = a_{ℓj} / ‖w_j‖'\nset yrange [-1.05:1.05]\nunset xlabel\n"
+        s += "set ylabel 'cos_{ℓj} = a_{ℓj}/‖w_{j}‖ (dimensionless)'\nset yrange [-1.05:1.05]\nunset xlabel\n"
         var curves: [String] = []
         for l in 0..<k { for j in 0..<m {
             let col = 2 + l * m + j
             curves.append("'trajectory.dat' using 1:\(col) with lines lw 2 dt \(l == 0 ? 1 : 2) lc rgb '\(colors[j % colors.count])' title 'cos_{\(l + 1)\(j + 1)}'")
         } }
         s += "plot " + curves.joined(separator: ", \\\n     ") + "\n"
-        s += "unset label\nset ylabel 'E_{jr} (off-diagonal head)'\nset yrange [*:*]\nset xlabel 't (units of 1/η)'\n"
+        s += "unset label\nset ylabel 'E_{jr}, j ≠ r (off-diagonal head entries)'\nset yrange [*:*]\nset xlabel 't (units of 1/η)'\n"
         var heads: [String] = []
         var col = 2 + k * m
         for j in 0..<m { for r in 0..<m where r != j {
@@ -120,9 +120,11 @@ public struct GnuplotFigure: Sendable {
         var s = terminal.line(width: width, height: height) + "\n"
         s += "set output \(quoted(output))\n"
         let base = report.result.base
-        let title = "\(metric == .outcome ? "outcome at t_end" : "\(metric)") — head \(base["head"]?.stringValue ?? "varied"), engine \(report.result.engine["name"]?.stringValue ?? "?")"
-        s += "set title \(quoted(title)) noenhanced\n"
-        s += "set xlabel \(quoted(colName)) noenhanced\nset ylabel \(quoted(rowName)) noenhanced\n"
+        let head = PlotNotation.escaped(base["head"]?.stringValue ?? "varied")
+        let title = "\(PlotNotation.metric(metric)) — head \(head), engine \(PlotNotation.escaped(report.result.engine["name"]?.stringValue ?? "?"))"
+        s += "set title \(quoted(title))\n"
+        s += "set xlabel \(quoted(colName.isEmpty ? "" : PlotNotation.parameter(colName)))\n"
+        s += "set ylabel \(quoted(rowName.isEmpty ? "" : PlotNotation.parameter(rowName)))\n"
         s += "set rmargin 16\nset xrange [-0.5:\(Double(nc) - 0.5)]\nset yrange [-0.5:\(Double(nr) - 0.5)]\nset tics out nomirror\n"
         s += "set xtics (" + (t.columnAxis?.values.enumerated().map { "\(quoted($1.label)) \($0)" } ?? ["\"\" 0"]).joined(separator: ", ") + ")\n"
         s += "set ytics (" + (t.rowAxis?.values.enumerated().map { "\(quoted($1.label)) \($0)" } ?? ["\"\" 0"]).joined(separator: ", ") + ")\n"
@@ -132,12 +134,13 @@ public struct GnuplotFigure: Sendable {
             s += "set cbrange [0:\(names.count)]\nset palette maxcolors \(names.count)\n"
             s += "set palette defined (" + colors.enumerated().map { "\($0) '\($1)', \($0 + 1) '\($1)'" }.joined(separator: ", ") + ")\n"
             s += "set cbtics (" + names.enumerated().map { "'\($1)' \(Double($0) + 0.5)" }.joined(separator: ", ") + ") scale 0\n"
+            s += "set cblabel 'outcome at t_{end} (colour key)'\n"
         } else if metric == .outcome {
-            s += "set cbrange [0:1]\nset cblabel 'fraction of seeds diverse'\nset palette defined (0 '#e41a1c', 0.5 '#ffffbf', 1 '#4daf4a')\n"
+            s += "set cbrange [0:1]\nset cblabel 'fraction of seeds diverse (D)'\nset palette defined (0 '#e41a1c', 0.5 '#ffffbf', 1 '#4daf4a')\n"
         } else {
             let positive = values.allSatisfy { $0 > 0 }
             if positive, let lo = values.min(), let hi = values.max(), hi > 20 * lo { s += "set logscale cb\n" }
-            s += "set cblabel \(quoted("\(metric)\(seeds ? " (median over seeds)" : "")")) noenhanced\nset palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21908d', 0.75 '#5dc963', 1 '#fde725')\n"
+            s += "set cblabel \(quoted(PlotNotation.metric(metric) + (seeds ? ", median over seeds" : "")))\nset palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21908d', 0.75 '#5dc963', 1 '#fde725')\n"
         }
         s += "plot 'phase.dat' using 1:2:3 with image notitle, \\\n     'phase.dat' using 1:2:(stringcolumn(4)) with labels font ',10' notitle noenhanced\n"
         return GnuplotFigure(script: s, data: [("phase.dat", data)])

@@ -29,13 +29,14 @@ public struct RunReport {
         ])
     }
 
-    /// One sample: `t, a, cos, B, E, rho, loss, norms`.
+    /// One sample: `t, a, cos, B, E, rho, loss, norms`, and when computed the ranks
+    /// `erank_f, rankme_f` (online outputs `f`) and `erank_F, rankme_F` (`F = E f`).
     public static func sampleJSON(_ s: TrajectorySample) -> JSONValue {
         .object([
             ("t", .number(s.time)), ("a", .matrix(s.a)), ("cos", .matrix(s.cosines)), ("B", .matrix(s.b)),
             ("E", .matrix(s.e)), ("rho", .numbers(s.correlations)), ("loss", .number(s.loss)),
             ("norms", .numbers(s.norms)),
-        ])
+        ] + TrajectoryTable.rankColumns(s).map { ($0.0, JSONValue.number($0.1)) })
     }
 
     // MARK: - CSV
@@ -49,11 +50,18 @@ public struct RunReport {
     public func table(rows: Int = 16) -> String {
         let k = problem.model.featureCount, m = problem.neurons
         var out = "headflow run — population flow, head \(spec.head.rawValue), d=\(spec.d) P=\(spec.patches) s=\(spec.featurePatches) "
-        out += "α=\(spec.alpha) σ_ξ=\(spec.noise) m=\(m) η=\(spec.eta) η_E=\(spec.etaE)\n"
+        out += "α=\(spec.alpha) σ_ξ=\(spec.noise) m=\(m) η=\(spec.eta) η_E=\(spec.etaE)"
+        if spec.target == .ema { out += " target ema τ=\(spec.emaTau)" }
+        if spec.stopGrad == .off { out += " stop-grad off" }
+        if spec.head.spectralExponent != nil { out += " dp-eps=\(spec.dpEps) dp-source=\(spec.dpSource.rawValue)" }
+        out += "\n"
         out += "start A(0)=\(MatrixText.format(problem.start.a))  B(0)=\(MatrixText.format(problem.start.b))\n\n"
         out += TrajectoryTable.body(trajectory, features: k, neurons: m, rows: rows, norms: false)
         let f = trajectory.final
         out += "\nfinal t = \(Self.fmt(f.time)): cos = \(MatrixText.format(f.cosines.rounded(4)))  ‖E − I‖_F = \(Self.fmt(f.headDeviation))  loss = \(Self.fmt(f.loss))\n"
+        if !TrajectoryTable.rankColumns(f).isEmpty {
+            out += "ranks: " + TrajectoryTable.rankColumns(f).map { "\($0.0) = \(Self.fmt($0.1))" }.joined(separator: "  ") + "\n"
+        }
         out += "solver: \(spec.stepper.rawValue), rtol \(spec.rtol), atol \(spec.atol), \(trajectory.steps) steps, \(trajectory.evaluations) evaluations\n"
         return out
     }
@@ -74,13 +82,26 @@ enum TrajectoryTable {
         for j in 1...m { header.append("rho_\(j)") }
         header.append("loss")
         if norms { for j in 1...m { header.append("norm_\(j)") } }
+        let ranked = trajectory.samples.first.map { !rankColumns($0).isEmpty } ?? false
+        if ranked { header += rankColumns(trajectory.samples[0]).map(\.0) }
         var lines = [header.joined(separator: ",")]
         for s in trajectory.samples {
             var values = [s.time] + s.a.storage + s.cosines.storage + s.b.storage + s.e.storage + s.correlations + [s.loss]
             if norms { values += s.norms }
+            if ranked { values += rankColumns(s).map(\.1) }
             lines.append(values.map { "\($0)" }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `erank_f, rankme_f, erank_F, rankme_F` of a sample whose ranks were computed (else empty).
+    static func rankColumns(_ s: TrajectorySample) -> [(String, Double)] {
+        guard let f = s.outputRank, let h = s.headRank else { return [] }
+        var columns = [("erank_f", f.erank), ("rankme_f", f.rankMe), ("erank_F", h.erank), ("rankme_F", h.rankMe)]
+        if let bf = s.batchOutputRank, let bh = s.batchHeadRank {
+            columns += [("erank_f_batch", bf.erank), ("rankme_f_batch", bf.rankMe), ("erank_F_batch", bh.erank), ("rankme_F_batch", bh.rankMe)]
+        }
+        return columns
     }
 
     static func body(_ trajectory: Trajectory, features k: Int, neurons m: Int, rows: Int, norms: Bool) -> String {

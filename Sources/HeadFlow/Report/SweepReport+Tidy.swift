@@ -14,7 +14,7 @@ extension SweepReport {
                 ("cells", .integer(result.expected.count)), ("finished", .integer(result.cells.count - result.failed.count)),
                 ("failed", .integer(result.failed.count)), ("missing", .integer(result.missing.count)),
             ])),
-            ("cells", .array(result.cells.map { $0.json(axes: result.axes) })),
+            ("cells", .array(result.cells.map { [grid = Fingerprint.of(result.manifest)] in $0.json(axes: result.axes, grid: grid) })),
         ]
         if result.seedAxis != nil {
             kv.append(("groups", .array(table.entries.map { e in
@@ -36,7 +36,7 @@ extension SweepReport {
     /// Columns: `index`, the varied values, every other parameter (by CLI name; the
     /// start as `start-A`, `start-B`, `start-E`), then `status, t_reached,
     /// outcome, features_learned, final_loss, t_learn`, each event, each head
-    /// peak, `steps`, `failure`. Matrices as `a11 a12;a21 a22`.
+    /// peak, the final metrics (`erank_f`, …, `head_deviation`), `steps`, `failure`. Matrices as `a11 a12;a21 a22`.
     public var csv: String {
         let cols = columns()
         var lines = [cols.map(Self.quote).joined(separator: ",")]
@@ -80,7 +80,7 @@ extension SweepReport {
     func columns() -> [String] {
         let varied = result.axes.map(\.parameter.name)
         var cols = ["index"] + varied
-        var params: [String] = [], events: [String] = [], peaks: [String] = []
+        var params: [String] = [], events: [String] = [], peaks: [String] = [], finals: [String] = []
         func add(_ name: String, to list: inout [String]) { if !list.contains(name) { list.append(name) } }
         for c in result.cells {
             for (k, v) in c.parameters.objectValue ?? [] {
@@ -89,8 +89,9 @@ extension SweepReport {
             }
             for e in c.events { add(e.name, to: &events) }
             for p in c.peaks { add(p.name, to: &peaks) }
+            for f in c.finalMetrics { add(f.name, to: &finals) }
         }
-        cols += params + ["status", "t_reached", "outcome", "features_learned", "final_loss", "t_learn"] + events + peaks
+        cols += params + ["status", "t_reached", "outcome", "features_learned", "final_loss", "t_learn"] + events + peaks + finals
         return cols + ["steps", "failure"]
     }
 
@@ -109,6 +110,7 @@ extension SweepReport {
         row["t_learn"] = c.weakLearnTime.map { "\($0)" } ?? ""
         for e in c.events { row[e.name] = e.time.map { "\($0)" } ?? "" }
         for p in c.peaks { row[p.name] = "\(p.value)" }
+        for f in c.finalMetrics { row[f.name] = "\(f.value)" }
         row["steps"] = "\(c.steps)"
         if case .failed(_, let msg) = c.status { row["failure"] = msg }
         return row

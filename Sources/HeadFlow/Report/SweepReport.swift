@@ -85,7 +85,7 @@ public struct SweepReport: Sendable {
         if metric == .outcome {
             items = Outcome.allCases.filter { o in entries.contains { ($0.counts[o] ?? 0) > 0 } }
                 .map { "\(code(String($0.symbol))) \($0.rawValue): \(Self.meaning($0))" }
-            if result.seedAxis != nil { items.append("\(code("6D2C")): 6 seeds diverse, 2 collapse (counts over seeds)") }
+            if result.seedAxis != nil { items.append("\(code("6D 2C")): 6 seeds diverse, 2 collapse (counts over seeds)") }
         } else {
             if entries.contains(where: { $0.finished > 0 && $0.numbers.isEmpty }) { items.append("\(code("—")) did not happen by t_end") }
             if entries.contains(where: { !$0.numbers.isEmpty && $0.numbers.count < $0.expected }) {
@@ -97,7 +97,7 @@ public struct SweepReport: Sendable {
         return markdown ? items.joined(separator: " · ") : items.map { "  " + $0 }.joined(separator: "\n")
     }
 
-    /// What an outcome symbol means, in the issue's words.
+    /// What an outcome symbol means, in words.
     static func meaning(_ o: Outcome) -> String {
         switch o {
         case .diverse: return "each feature learned by a different neuron"

@@ -50,7 +50,7 @@ public struct TrainReport {
         ])
     }
 
-    /// The `run` parameters plus `batch, lr, lr-e, steps, data, samples, sampler, bn-epsilon, data-seed`.
+    /// The `run` parameters plus `batch, lr, lr-e, steps, data, samples, sampler, rng, bn-epsilon, data-seed`.
     public var parameters: JSONValue {
         guard case .object(var kv) = spec.run.json(start: problem.start) else { return .null }
         var samples: JSONValue = .null
@@ -58,7 +58,8 @@ public struct TrainReport {
         kv.append(contentsOf: [
             ("batch", .integer(problem.batch)), ("lr", .number(problem.lr)), ("lr-e", .number(problem.lrE)),
             ("steps", .integer(problem.steps)), ("data", .string(problem.data == .online ? "online" : "fixed")),
-            ("samples", samples), ("sampler", .string(spec.sampler.rawValue)), ("bn-epsilon", .number(problem.epsilon)),
+            ("samples", samples), ("sampler", .string(spec.sampler.rawValue)), ("rng", .string(spec.generator.rawValue)),
+            ("bn-epsilon", .number(problem.epsilon)),
             ("data-seed", .string("\(problem.dataSeed)")),
         ])
         return .object(kv)
@@ -81,6 +82,8 @@ public struct TrainReport {
         let n = norms, f = trajectory.final
         out += "\nnorms ‖w_j‖: start \(n.initial.map { NumberFormat.short($0) }), end \(n.final.map { NumberFormat.short($0) }), inflation \(n.inflation.map { NumberFormat.short($0) })\n"
         out += "final t = \(NumberFormat.short(f.time)): cos = \(MatrixText.format(f.cosines.rounded(4)))  ‖E − I‖_F = \(NumberFormat.short(f.headDeviation))  loss = \(NumberFormat.short(f.loss))  outcome \(trajectory.outcome.rawValue)\n"
+        let ranks = TrajectoryTable.rankColumns(f)
+        if !ranks.isEmpty { out += "ranks (population at the SGD state; _batch: the last batch): " + ranks.map { "\($0.0) = \(NumberFormat.short($0.1))" }.joined(separator: "  ") + "\n" }
         out += "solver: SGD, \(spec.sampler.rawValue) sampler, \(trajectory.steps) steps" + (seconds.map { ", \(NumberFormat.short($0)) s" } ?? "") + "\n"
         return out
     }

@@ -26,6 +26,31 @@ public enum Parallel {
         }
         return slots.values()
     }
+
+    /// Calls `body(i)` once for every `i` in `0..<count`, on up to `threads`
+    /// threads (the caller's among them), and returns when all are done. Which
+    /// thread runs which `i` is unspecified: `body` must write only what `i` owns.
+    public static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        let workers = max(1, min(threads, count))
+        if workers == 1 { for i in 0..<count { body(i) }; return }
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedBody(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if i >= count { break }
+                    shared.body(i)
+                }
+            }
+        }
+    }
+}
+
+/// A closure handed to worker threads that call it on disjoint indices.
+private struct UncheckedBody: @unchecked Sendable {
+    let body: (Int) -> Void
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
 }
 
 /// Write-once result slots, one per index, each written by exactly one thread.

@@ -16,7 +16,30 @@ public struct ParameterError: Error, Equatable, Sendable, CustomStringConvertibl
         self.received = received
     }
 
-    public var description: String { "--\(parameter) must be \(validRange) (got \(received))" }
+    /// One line: `--NAME must be RANGE (got VALUE)`, the value cut to
+    /// `maximumEcho` characters (a 100 kB value is not echoed whole).
+    public var description: String { "--\(parameter) must be \(validRange) (got \(Self.truncated(received)))" }
+
+    /// Longest echo of a received value in an error.
+    public static let maximumEcho = 120
+
+    /// `line` with every word longer than `maximumEcho` characters cut
+    /// (`truncated`), so a long value is shortened but the option named after
+    /// it stays (the parser's "The value '…' is invalid for '--d <d>'").
+    public static func truncatingWords(_ line: String) -> String {
+        // A word already cut (quotes around `maximumEcho` characters and `…`) is left as it is.
+        guard line.count > maximumEcho + 20 else { return line }
+        return line.split(separator: " ", omittingEmptySubsequences: false)
+            .map { $0.count > maximumEcho + 20 ? truncated(String($0)) : String($0) }.joined(separator: " ")
+    }
+
+    /// `text` if at most `limit` characters, else its start, `…`, and its length;
+    /// line breaks become spaces, so an error stays one line.
+    public static func truncated(_ text: String, limit: Int = maximumEcho) -> String {
+        let flat = text.contains(where: \.isNewline) ? String(text.map { $0.isNewline ? " " : $0 }) : text
+        guard flat.count > limit else { return flat }
+        return String(flat.prefix(limit)) + "… (\(flat.count) characters)"
+    }
 }
 
 /// Checks that a real parameter is finite and satisfies `condition`.

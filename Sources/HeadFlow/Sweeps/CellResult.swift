@@ -39,6 +39,12 @@ public struct CellResult: Equatable, Sendable {
     public let finalCosines: Matrix?
     /// Accepted steps of the solver.
     public let steps: Int
+    /// At `t_end`: `erank_f, rankme_f, erank_F, rankme_F` (when the solver computed them) and
+    /// `head_deviation = ‖E − I‖_F`; empty when failed.
+    public let finalMetrics: [(name: String, value: Double)]
+    /// The fingerprints read from a file (nil for a cell just computed, or a
+    /// file without them): of the sweep's manifest and of `parameters`.
+    public private(set) var recordedFingerprint: (grid: String, parameters: String)? = nil
 
     /// Reads a cell off a solved trajectory. A failed solve keeps only the time reached.
     public init(index: Int, values: [SweepValue], parameters: JSONValue, trajectory t: Trajectory) {
@@ -58,10 +64,11 @@ public struct CellResult: Equatable, Sendable {
             for j in 0..<m { for r in 0..<m { if let p = t.peaks[j][r] { ps.append((Self.peakName(j, r, neurons: m), p.value, p.time)) } } }
             peaks = ps
             finalCosines = f.cosines
+            finalMetrics = TrajectoryTable.rankColumns(f).map { (name: $0.0, value: $0.1) } + [("head_deviation", f.headDeviation)]
         case .failed(let failure):
             status = .failed(time: failure.time, message: "\(failure)")
             timeReached = failure.time
-            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
         }
     }
 
@@ -70,7 +77,7 @@ public struct CellResult: Equatable, Sendable {
         self.index = index; self.values = values; self.parameters = parameters
         status = .failed(time: 0, message: message)
         timeReached = 0; steps = 0
-        outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+        outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
     }
 
     /// `peak_e21` for row 2, column 1 (0-based `j`, `r`); `peak_e2_11` style beyond 9 neurons.
@@ -90,8 +97,10 @@ public struct CellResult: Equatable, Sendable {
     // MARK: - JSON
 
     /// `{index, values, status, t_reached, failure, outcome, features_learned,
-    /// final_loss, t_learn, events, peaks, final_cos, steps, parameters}`.
-    public func json(axes: [SweepAxis]) -> JSONValue {
+    /// final_loss, t_learn, events, peaks, final_cos, steps, parameters}`, then
+    /// with `grid` (the fingerprint of the sweep's manifest) `fingerprint:
+    /// {grid, parameters}`, so a reader can tell the cell belongs to its sweep.
+    public func json(axes: [SweepAxis], grid: String? = nil) -> JSONValue {
         var kv: [(String, JSONValue)] = [
             ("index", .integer(index)),
             ("values", .object(zip(axes, values).map { ($0.parameter.name, $1.json) })),
@@ -107,44 +116,81 @@ public struct CellResult: Equatable, Sendable {
             ("events", .object(events.map { ($0.name, .number($0.time)) })),
             ("peaks", .object(peaks.map { ($0.name, .object([("value", .number($0.value)), ("t", .number($0.time))])) })),
             ("final_cos", finalCosines.map { .matrix($0) } ?? .null),
+            ("final_metrics", .object(finalMetrics.map { ($0.name, .number($0.value)) })),
             ("steps", .integer(steps)),
             ("parameters", parameters),
         ]
+        if let grid {
+            kv.append(("fingerprint", .object([("grid", .string(grid)), ("parameters", .string(Fingerprint.of(parameters)))])))
+        }
         return .object(kv)
     }
 
     /// The JSON without axis names (for equality).
     var json: JSONValue { json(axes: []) }
 
-    /// Reads back what `json(axes:)` wrote; nil when a field is missing or malformed.
+    /// Reads back what `json(axes:)` wrote; nil when a field is missing or
+    /// malformed (a number field holding anything but a number or null, a
+    /// negative index or step count, an unknown status or outcome).
     public init?(json j: JSONValue) {
-        guard let index = j["index"]?.intValue, let vs = j["values"]?.objectValue,
-              let status = j["status"]?.stringValue, let reached = j["t_reached"]?.doubleValue,
-              let parameters = j["parameters"], let evs = j["events"]?.objectValue, let pks = j["peaks"]?.objectValue
+        guard let index = j["index"]?.intValue, index >= 0, let vs = j["values"]?.objectValue,
+              let status = j["status"]?.stringValue, let reached = j["t_reached"]?.doubleValue, !reached.isNaN,
+              let parameters = j["parameters"], parameters.objectValue != nil,
+              let evs = j["events"]?.objectValue, let pks = j["peaks"]?.objectValue
         else { return nil }
+        // A number, or nil for null or absent; `ok` is false for anything else.
+        func optionalNumber(_ key: String) -> (ok: Bool, value: Double?) {
+            guard let v = j[key] else { return (true, nil) }
+            if case .null = v { return (true, nil) }
+            guard let x = v.doubleValue else { return (false, nil) }
+            return (true, x)
+        }
         var values: [SweepValue] = []
         for (_, v) in vs { guard let x = SweepValue(json: v) else { return nil }; values.append(x) }
         self.index = index; self.values = values; self.parameters = parameters
         timeReached = reached
-        steps = j["steps"]?.intValue ?? 0
+        switch j["steps"] {
+        case nil: steps = 0
+        case .some(let v): guard let n = v.intValue, n >= 0 else { return nil }; steps = n
+        }
+        if let f = j["fingerprint"] {
+            guard let g = f["grid"]?.stringValue, let p = f["parameters"]?.stringValue else { return nil }
+            recordedFingerprint = (g, p)
+        }
         if status == "failed" {
+            guard optionalNumber("final_loss").ok else { return nil }
             self.status = .failed(time: reached, message: j["failure"]?.stringValue ?? "failed")
-            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil
+            outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
             return
         }
         guard status == "finished", let o = j["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)) else { return nil }
         self.status = .finished
         outcome = o
-        featuresLearned = j["features_learned"]?.intValue
-        finalLoss = j["final_loss"]?.doubleValue
-        events = evs.map { EventRecord(name: $0.0, time: $0.1.doubleValue) }
+        let loss = optionalNumber("final_loss"), learnTime = optionalNumber("t_learn")
+        guard loss.ok, learnTime.ok else { return nil }
+        finalLoss = loss.value
+        switch j["features_learned"] {
+        case nil, .some(.null): featuresLearned = nil
+        case .some(let v): guard let n = v.intValue, n >= 0 else { return nil }; featuresLearned = n
+        }
+        var records: [EventRecord] = []
+        for (name, t) in evs {
+            if case .null = t { records.append(EventRecord(name: name, time: nil)); continue }
+            guard let x = t.doubleValue, x.isFinite, x >= 0 else { return nil }
+            records.append(EventRecord(name: name, time: x))
+        }
+        events = records
         var ps: [(String, Double, Double)] = []
         for (name, p) in pks {
             guard let v = p["value"]?.doubleValue, let t = p["t"]?.doubleValue else { return nil }
             ps.append((name, v, t))
         }
         peaks = ps
-        finalCosines = j["final_cos"]?.matrixValue
+        switch j["final_cos"] {
+        case nil, .some(.null): finalCosines = nil
+        case .some(let v): guard let m = v.matrixValue else { return nil }; finalCosines = m
+        }
+        finalMetrics = (j["final_metrics"]?.objectValue ?? []).compactMap { kv in kv.1.doubleValue.map { (name: kv.0, value: $0) } }
     }
 
     /// Features `k` and neurons `m` of this cell, read from its parameters.

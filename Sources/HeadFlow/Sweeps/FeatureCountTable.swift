@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The multi-feature version of the paper's message (issue 5): for `k`
+/// The multi-feature version of the paper's message: for `k`
 /// features of decreasing strength and each head variant, the number of
 /// distinct features learned (some neuron with `|cos(w_j, v_ℓ)| ≥ 0.9` at
 /// `t_end`), averaged over random starts.
@@ -29,6 +29,17 @@ public struct FeatureCountTable: Sendable {
             $0.alpha = Array(alpha.prefix(k)); $0.prob = nil; $0.neurons = neurons ?? k
             $0.head = head; $0.seed = seed; $0.initA = nil; $0.initB = nil
         }
+    }
+
+    /// Throws a `ParameterError` for `--seeds` when `ks × heads × seeds` runs
+    /// overflow or their specs and results would not fit in memory (checked
+    /// before the seed list is built).
+    public static func checkSize(features: Int, heads: Int, seeds: Int) throws(ParameterError) {
+        guard seeds >= 1 else { throw ParameterError("seeds", must: "an integer ≥ 1", got: "\(seeds)") }
+        let runs = CheckedArithmetic.product(features, heads, seeds).map(Double.init) ?? .infinity
+        try MemoryBudget.machine.check(ResourceEstimate([
+            .init("seeds", "\(seeds)", bytes: runs * 640 + Double(seeds) * 8, what: "one run spec and result per (k, head, seed)"),
+        ]))
     }
 
     /// Validates every run of the table (throws the first invalid parameter).

@@ -39,8 +39,9 @@ public struct PhaseEntry: Equatable, Sendable {
         l.expected == r.expected && l.counts == r.counts && l.failed == r.failed && l.numbers == r.numbers && l.absent == r.absent
     }
 
-    /// The terminal text: an outcome symbol (`D`), counts over seeds (`6D2C`),
-    /// a number (median over seeds, `(n/N)` when the event happened in only
+    /// The terminal text: an outcome symbol (`D`), counts over seeds in the
+    /// order of the outcomes, space-separated (`25D 16C 4w 19.`; failed `!` and
+    /// not run yet `?` last: `6D 2?`), a number (median over seeds, `(n/N)` when the event happened in only
     /// `n` of `N`), `—` never happened, `!` failed, `?` not run yet.
     public func text(metric: SweepMetric) -> String {
         if present == 0 { return "?" }
@@ -48,10 +49,8 @@ public struct PhaseEntry: Equatable, Sendable {
             if expected <= 1 { return counts.first.map { String($0.key.symbol) } ?? "!" }
             var parts = Outcome.allCases.compactMap { o in counts[o].map { (o.symbol, $0, o.order) } }
             if failed > 0 { parts.append(("!", failed, 99)) }
-            parts.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.2 < $1.2 }
-            var s = parts.map { "\($0.1)\($0.0)" }.joined()
-            if present < expected { s += "?" }
-            return s
+            if present < expected { parts.append(("?", expected - present, 100)) }
+            return parts.map { "\($0.1)\($0.0)" }.joined(separator: " ")
         }
         if finished == 0 { return "!" }
         guard let med = median else { return "—" }

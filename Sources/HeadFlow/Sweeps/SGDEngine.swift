@@ -1,4 +1,4 @@
-/// Mini-batch SGD (`headflow train`, issue 6) as a sweep engine: the training
+/// Mini-batch SGD (`headflow train`) as a sweep engine: the training
 /// options (`batch`, `lr`, `steps`, data, sampler, BN `ε`, data seed) are fixed
 /// for the sweep, and each cell's `RunSpec` replaces `training.run`. The solver
 /// returns the same `Trajectory` as the population flow, so outcome, events and
@@ -13,7 +13,7 @@ public struct SGDEngine: SweepEngine {
     /// `sgd`.
     public var name: String { "sgd" }
 
-    /// `{name, batch, lr, steps, data, samples, sampler, bn-epsilon, data-seed}` (nil: derived per cell).
+    /// `{name, batch, lr, steps, data, samples, sampler, rng, bn-epsilon, data-seed}` (nil: derived per cell).
     public var settingsJSON: JSONValue {
         var samples: JSONValue = .null
         if case .fixed(let n) = training.data { samples = .integer(n) }
@@ -21,7 +21,8 @@ public struct SGDEngine: SweepEngine {
             ("name", .string(name)), ("batch", .integer(training.batch)), ("lr", .number(training.lr)),
             ("steps", training.steps.map { .integer($0) } ?? .null),
             ("data", .string(training.data == .online ? "online" : "fixed")), ("samples", samples),
-            ("sampler", .string(training.sampler.rawValue)), ("bn-epsilon", .number(training.epsilon)),
+            ("sampler", .string(training.sampler.rawValue)), ("rng", .string(training.generator.rawValue)),
+            ("bn-epsilon", .number(training.epsilon)),
             ("data-seed", training.dataSeed.map { .string("\($0)") } ?? .null),
         ])
     }
@@ -37,10 +38,11 @@ public struct SGDEngine: SweepEngine {
     /// `TrainSpec.problem()`'s start (validates the run and training options).
     public func prepare(_ spec: RunSpec) throws(ParameterError) -> ReducedState { try cellSpec(spec).problem().start }
 
-    /// SGD for `round(t_end / lr)` steps (or `--steps`); a failed step is `trajectory.status`.
+    /// SGD for `round(t_end / lr)` steps (or `--steps`) on one thread per cell (cells run in
+    /// parallel); a failed step is `trajectory.status`.
     public func solve(_ spec: RunSpec) throws(ParameterError) -> Trajectory {
         let t = cellSpec(spec)
-        return t.solver.solve(try t.problem())
+        return SGDSolver(sampler: t.sampler, generator: t.generator, threads: 1).solve(try t.problem())
     }
 
     /// The run parameters plus the cell's `lr-e`, step count and data seed.

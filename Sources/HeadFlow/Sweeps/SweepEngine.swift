@@ -41,7 +41,7 @@ public enum EngineKind: String, CaseIterable, Sendable {
     case sgd
 }
 
-/// The population gradient flow of MODEL.md §4 as a sweep engine: builds the
+/// The population gradient flow of docs/MODEL.md §4 as a sweep engine: builds the
 /// `PopulationProblem` from the cell's spec and solves it with GSL under the
 /// spec's stepper, tolerances and `--max-steps` (a stiff cell then fails at
 /// the time reached instead of running on).

@@ -129,10 +129,14 @@ public struct SweepGrid: Sendable {
         zip(axes, cell.values).map { "\($0.parameter.name)=\($1)" }.joined(separator: ", ")
     }
 
-    /// Builds every cell and checks that `validate` accepts it (the engine's
-    /// problem builder), so bad input stops before any work. The error names
-    /// the parameter and the first cell where it fails.
+    /// Checks that `validate` (the engine's problem builder) accepts the base
+    /// — every option given is valid, varied or not — and every cell, so bad
+    /// input stops before any work. The error names the parameter and the
+    /// first cell where it fails.
     public func validate(_ validate: (RunSpec) throws(ParameterError) -> Void) throws(ParameterError) {
+        do { try validate(base) } catch {
+            throw ParameterError(error.parameter, must: error.validRange, got: "\(error.received), the base value before --vary")
+        }
         for i in 0..<count {
             let c = try cell(i)
             do { try validate(c.spec) } catch {

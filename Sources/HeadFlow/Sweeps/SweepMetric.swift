@@ -4,7 +4,9 @@
 /// - an event name (`learn_w1_v1`, `substitution`, …): its time, as `headflow run` locates it;
 /// - `t_learn`: the first time any neuron learns the weak feature `v_2`;
 /// - `peak_e21` (any off-diagonal `peak_ejr`): `max_t |E_jr(t)|`;
-/// - `final_loss`: `L(t_end)`; `features_learned`: distinct features some neuron is on at `t_end`.
+/// - `final_loss`: `L(t_end)`; `features_learned`: distinct features some neuron is on at `t_end`;
+/// - `erank`, `rankme` (of the online outputs `f`), `erank_F`, `rankme_F` (of `F = E f`) and
+///   `head_deviation` (`‖E − I‖_F`) at `t_end`.
 public enum SweepMetric: Equatable, Sendable, CustomStringConvertible {
     /// The outcome class.
     case outcome
@@ -18,6 +20,14 @@ public enum SweepMetric: Equatable, Sendable, CustomStringConvertible {
     case event(String)
     /// `max_t |E_jr|` (`j ≠ r`), by its name `peak_e{j}{r}`.
     case peak(String)
+    /// A number at `t_end`: `erank`, `rankme`, `erank_F`, `rankme_F`, `head_deviation`.
+    case final(String)
+
+    /// The names of the `final` metrics, and the key each reads in `CellResult.finalMetrics`.
+    static let finalNames: [(name: String, key: String)] = [
+        ("erank", "erank_f"), ("rankme", "rankme_f"), ("erank_F", "erank_F"), ("rankme_F", "rankme_F"),
+        ("head_deviation", "head_deviation"),
+    ]
 
     /// The value of a metric in one cell.
     public enum Value: Equatable, Sendable {
@@ -39,6 +49,7 @@ public enum SweepMetric: Equatable, Sendable, CustomStringConvertible {
         case "features_learned": self = .featuresLearned
         case "final_loss": self = .finalLoss
         case "t_learn": self = .weakLearnTime
+        case _ where Self.finalNames.contains { $0.name == text }: self = .final(text)
         default:
             self = text.hasPrefix("peak_e") ? .peak(text) : .event(text)
         }
@@ -46,7 +57,7 @@ public enum SweepMetric: Equatable, Sendable, CustomStringConvertible {
 
     /// Every valid name for `k` features and `m` neurons, in a fixed order.
     public static func names(features k: Int, neurons m: Int) -> [String] {
-        var out = ["outcome", "features_learned", "final_loss"]
+        var out = ["outcome", "features_learned", "final_loss"] + finalNames.map(\.name)
         if k >= 2 { out.append("t_learn") }
         for j in 0..<m { for r in 0..<m where r != j { out.append(CellResult.peakName(j, r, neurons: m)) } }
         out += EventMonitor(features: k, neurons: m).records.map(\.name)
@@ -62,6 +73,7 @@ public enum SweepMetric: Equatable, Sendable, CustomStringConvertible {
         case .weakLearnTime: return "t_learn"
         case .event(let e): return e
         case .peak(let name): return name
+        case .final(let name): return name
         }
     }
 
@@ -78,6 +90,9 @@ public enum SweepMetric: Equatable, Sendable, CustomStringConvertible {
         case .weakLearnTime: return cell.weakLearnTime.map { .number($0) }
         case .event(let name): return cell.events.first { $0.name == name }?.time.map { .number($0) }
         case .peak(let name): return cell.peaks.first { $0.name == name }.map { .number($0.value) }
+        case .final(let name):
+            let key = Self.finalNames.first { $0.name == name }?.key ?? name
+            return cell.finalMetrics.first { $0.name == key }.map { .number($0.value) }
         }
     }
 

@@ -32,6 +32,10 @@ public struct SweepResult: Sendable {
         if let bad = cells.first(where: { $0.index < 0 || $0.index >= total || $0.values.count != axes.count }) {
             throw SweepFileError(source, "cell \(bad.index) does not belong to this grid of \(total) cells")
         }
+        var seen = Set<Int>()
+        for c in cells where !seen.insert(c.index).inserted {
+            throw SweepFileError(source, "two cells claim index \(c.index)")
+        }
         self.init(manifest: manifest, axes: axes, cells: cells)
     }
 

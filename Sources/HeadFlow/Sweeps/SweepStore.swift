@@ -32,6 +32,7 @@ public struct SweepStore: Sendable {
     /// Opens `directory` for the sweep `manifest`, creating it (and writing the
     /// manifest) if needed. Throws when it holds a different sweep or cannot be written.
     public static func open(_ directory: String, manifest: JSONValue) throws(SweepFileError) -> SweepStore {
+        do { try OutputPath.validate(directory, option: "out") } catch { throw SweepFileError(directory, error.description) }
         let fm = FileManager.default
         let cells = directory + "/" + cellsName
         do { try fm.createDirectory(atPath: cells, withIntermediateDirectories: true) } catch {
@@ -54,15 +55,30 @@ public struct SweepStore: Sendable {
         directory + "/" + Self.cellsName + "/cell-" + String(index).leftPadded(to: 6) + ".json"
     }
 
-    /// Writes a finished (or failed) cell at once, atomically.
+    /// Writes a finished (or failed) cell at once, atomically, with the
+    /// fingerprints of this store's manifest and of the cell's parameters.
     public func write(_ cell: CellResult, axes: [SweepAxis]) throws(SweepFileError) {
-        try Self.write(cell.json(axes: axes).rendered(pretty: true) + "\n", to: path(of: cell.index))
+        try Self.write(cell.json(axes: axes, grid: Fingerprint.of(manifest)).rendered(pretty: true) + "\n", to: path(of: cell.index))
     }
 
     /// The cells already in the store. A file that does not parse (never
     /// written by `write`, which is atomic) is ignored, so its cell runs again.
     public func finished() -> [CellResult] {
         (try? Self.readCells(directory, strict: false)) ?? []
+    }
+
+    /// The finished cells a resumed sweep may keep: those that belong to this
+    /// store's sweep (`VerifiedManifest.mismatch`); every other cell file is
+    /// listed in `rejected` (path: why), and its cell runs again.
+    public func resumable(_ sweep: VerifiedManifest) -> (cells: [CellResult], rejected: [String]) {
+        var cells: [CellResult] = [], rejected: [String] = []
+        for (path, cell) in Self.cellFiles(directory) {
+            guard let cell else { rejected.append("\(path): not a cell record"); continue }
+            guard path == self.path(of: cell.index) else { rejected.append("\(path): holds cell \(cell.index)"); continue }
+            if let why = sweep.mismatch(cell) { rejected.append("\(path): \(why)"); continue }
+            cells.append(cell)
+        }
+        return (cells, rejected)
     }
 
     /// Reads a store written by `open`/`write`: its manifest and its cells
@@ -85,19 +101,33 @@ public struct SweepStore: Sendable {
         }
     }
 
-    static func readCells(_ directory: String, strict: Bool) throws(SweepFileError) -> [CellResult] {
+    /// Every `cells/cell-*.json` file, sorted, with its record (nil when it does not parse).
+    static func cellFiles(_ directory: String) -> [(path: String, cell: CellResult?)] {
         let dir = directory + "/" + cellsName
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
             .filter { $0.hasPrefix("cell-") && $0.hasSuffix(".json") }.sorted()
-        var cells: [CellResult] = []
-        for name in names {
+        return names.map { name in
             let path = dir + "/" + name
-            do throws(SweepFileError) {
-                guard let cell = CellResult(json: try readJSON(path)) else { throw SweepFileError(path, "not a cell record") }
-                cells.append(cell)
-            } catch {
-                if strict { throw error }
+            return (path, (try? readJSON(path)).flatMap { CellResult(json: $0) })
+        }
+    }
+
+    /// The cells of a store. `strict`: a file that does not parse, or whose
+    /// name is not its cell's index (two files claiming one index), is an error;
+    /// otherwise it is skipped.
+    static func readCells(_ directory: String, strict: Bool) throws(SweepFileError) -> [CellResult] {
+        let dir = directory + "/" + cellsName
+        var cells: [CellResult] = []
+        for (path, cell) in cellFiles(directory) {
+            guard let cell else {
+                if strict { _ = try readJSON(path); throw SweepFileError(path, "not a cell record (a field is missing or malformed)") }
+                continue
             }
+            guard path == dir + "/cell-" + String(cell.index).leftPadded(to: 6) + ".json" else {
+                if strict { throw SweepFileError(path, "holds cell \(cell.index), not the cell its name says") }
+                continue
+            }
+            cells.append(cell)
         }
         return cells.sorted { $0.index < $1.index }
     }
@@ -128,12 +158,13 @@ extension SweepResult {
         self.init(manifest: manifest, axes: plain.axes, cells: plain.cells, shard: shard)
     }
 
-    /// Reads a sweep from a `--out` directory or a sweep JSON file.
+    /// Reads a sweep from a `--out` directory or a sweep JSON file, its
+    /// manifest and every cell verified (`verified(source:)`).
     public static func load(_ path: String, isDirectory: Bool) throws(SweepFileError) -> SweepResult {
         if isDirectory {
             let (manifest, cells) = try SweepStore.load(path)
-            return try SweepResult(manifest: manifest, cells: cells, source: path)
+            return try SweepResult(manifest: manifest, cells: cells, source: path).verified(source: path)
         }
-        return try SweepResult(sweepJSON: try SweepStore.readJSON(path), source: path)
+        return try SweepResult(sweepJSON: try SweepStore.readJSON(path), source: path).verified(source: path)
     }
 }

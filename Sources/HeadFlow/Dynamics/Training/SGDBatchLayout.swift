@@ -1,111 +1,102 @@
-/// One mini-batch in the compact form both SGD samplers use (internal).
+/// One mini-batch in the per-sample form both SGD samplers use (internal).
 ///
-/// A sample contributes to `f_j(X⁽ᵛ⁾)` through its `n_v` feature patches in
-/// view `v` (each `ε α_ℓ v_ℓ`, so `⟨w_j, X_p⟩ = ε α_ℓ a_{ℓj}`) and through its
-/// noise patches in view `v`, whose pre-activations `h_p = Wᵀ ξ_p` are rows of a
-/// buffer: view-1 rows of sample `i` are `offsets1[i] ..< offsets1[i+1]`, view-2
-/// rows `offsets2[i] ..< offsets2[i+1]`, all view-1 rows first. Which patch
-/// positions the mask picks does not change `f`, so only the counts are drawn:
-/// `n_1 ~ Bin(s, q)` feature and `Bin(P − s, q)` noise patches go to view 1.
-final class SGDBatchLayout {
-    let model: DataModel
-    /// Batch size `N`, neurons `m`, features `k`.
-    let n: Int, m: Int, k: Int
+/// Sample `i` has its feature `ℓ_i ~ p`, sign `ε_i = ±1`, `n₁(i) ~ Bin(s, q)`
+/// feature patches and `u₁(i) ~ Bin(P − s, q)` noise patches in view 1. A feature
+/// patch `ε α_ℓ v_ℓ` gives `⟨w_j, X_p⟩ = ε α_ℓ a_{ℓj}`, so only the counts enter
+/// `f`; the noise patches are i.i.d., so which of them the mask picks does not
+/// matter either: the first `u₁(i)` of the sample's `P − s` go to view 1.
+///
+/// The batch is cut into `chunks`, a partition fixed by `N` alone (at most
+/// `maxChunks` contiguous ranges), never by the number of threads. Chunk `c`
+/// draws its samples in order from its own stream and writes only their rows,
+/// and every sum over the batch runs over samples in order on one thread, so a
+/// step's result is the same bits however the chunks are scheduled.
+final class SGDBatchLayout: @unchecked Sendable {
+    /// The fixed number of chunks (fewer when `N` is smaller).
+    static let maxChunks = 16
+
+    /// Batch size `N`, neurons `m`, features `k`, feature patches `s`, noise patches per sample `P − s`.
+    let n: Int, m: Int, k: Int, s: Int, noisePerSample: Int
+    /// The fixed partition of `0..<N`.
+    let chunks: [Range<Int>]
     /// Per sample: feature `ℓ`, sign `ε`, feature patches in view 1, noise patches in view 1.
-    var features: [Int], signs: [Double], featureIn1: [Int], noiseIn1: [Int]
-    /// Row ranges of the noise patches (`N + 1` entries each); `offsets2[0] = offsets1[N]`.
-    var offsets1: [Int], offsets2: [Int]
-    /// `ε α_ℓ` per feature (with its cube), reused.
+    let features: UnsafeMutablePointer<Int>, signs: UnsafeMutablePointer<Double>
+    let featureIn1: UnsafeMutablePointer<Int>, noiseIn1: UnsafeMutablePointer<Int>
+    /// `f(X⁽ⁱ'¹⁾)` and `f(X⁽ⁱ'²⁾)`, `N × m` row-major.
+    let f1: UnsafeMutablePointer<Double>, f2: UnsafeMutablePointer<Double>
     private let alpha: [Double]
-    private let featureLaw: DiscreteSampler
+    private let featureLaw: InversionTable, featureMask: InversionTable, noiseMask: InversionTable
 
-    init(model: DataModel, batch n: Int, neurons m: Int, source: RandomSource) {
-        self.model = model; self.n = n; self.m = m; k = model.featureCount
-        features = Array(repeating: 0, count: n); signs = Array(repeating: 1, count: n)
-        featureIn1 = Array(repeating: 0, count: n); noiseIn1 = Array(repeating: 0, count: n)
-        offsets1 = Array(repeating: 0, count: n + 1); offsets2 = Array(repeating: 0, count: n + 1)
+    init(model: DataModel, batch n: Int, neurons m: Int) {
+        self.n = n; self.m = m; k = model.featureCount; s = model.featurePatches
+        noisePerSample = model.patches - model.featurePatches
+        let count = min(Self.maxChunks, n)
+        chunks = (0..<count).map { c in (c * n / count)..<((c + 1) * n / count) }
+        features = .allocate(capacity: n); features.initialize(repeating: 0, count: n)
+        signs = .allocate(capacity: n); signs.initialize(repeating: 1, count: n)
+        featureIn1 = .allocate(capacity: n); featureIn1.initialize(repeating: 0, count: n)
+        noiseIn1 = .allocate(capacity: n); noiseIn1.initialize(repeating: 0, count: n)
+        f1 = .allocate(capacity: n * m); f1.initialize(repeating: 0, count: n * m)
+        f2 = .allocate(capacity: n * m); f2.initialize(repeating: 0, count: n * m)
         alpha = model.alpha
-        featureLaw = source.discreteSampler(model.probabilities)
+        featureLaw = InversionTable(weights: model.probabilities)
+        featureMask = InversionTable(binomial: s, model.maskProbability)
+        noiseMask = InversionTable(binomial: noisePerSample, model.maskProbability)
     }
 
-    /// Noise patches per sample `P − s`.
-    var noisePerSample: Int { model.patches - model.featurePatches }
-    /// All noise rows (both views) of the batch, `N (P − s)`.
-    var totalRows: Int { offsets2[n] }
-    /// Noise rows in view 1.
-    var rows1: Int { offsets1[n] }
+    deinit {
+        features.deallocate(); signs.deallocate(); featureIn1.deallocate(); noiseIn1.deallocate()
+        f1.deallocate(); f2.deallocate()
+    }
 
-    /// Draws `ℓ ~ p`, `ε = ±1` and the view counts of every sample, and lays out the rows.
-    func drawFresh(_ source: RandomSource) {
-        for i in 0..<n {
-            features[i] = source.draw(featureLaw)
-            signs[i] = source.coin() ? 1 : -1
+    /// Draws sample `i` afresh: `ℓ`, `ε`, then its view counts (see `drawCounts`).
+    @inline(__always)
+    func drawSample<S: RandomStream>(_ i: Int, _ rng: inout S, a: UnsafePointer<Double>, target: UnsafePointer<Double>? = nil) {
+        features[i] = featureLaw.draw(rng.uniform())
+        signs[i] = rng.uniform() < 0.5 ? 1 : -1
+        drawCounts(i, &rng, a: a, target: target)
+    }
+
+    /// Draws sample `i`'s view counts `n₁`, `u₁` (its `ℓ`, `ε` set) and sets its rows of `f⁽¹⁾`, `f⁽²⁾`
+    /// to the feature part `n_v (ε α_ℓ a_{ℓj})³` (`n₂ = s − n₁`); view 2 uses `target` (`A_tg`) when given.
+    @inline(__always)
+    func drawCounts<S: RandomStream>(_ i: Int, _ rng: inout S, a: UnsafePointer<Double>, target: UnsafePointer<Double>? = nil) {
+        let n1 = featureMask.draw(rng.uniform())
+        featureIn1[i] = n1
+        noiseIn1[i] = noiseMask.draw(rng.uniform())
+        let l = features[i], scale = signs[i] * alpha[l]
+        let c1 = Double(n1), c2 = Double(s - n1)
+        for j in 0..<m {
+            let x = scale * a[l * m + j], cube = x * x * x
+            f1[i * m + j] = c1 * cube; f2[i * m + j] = c2 * cube
         }
-        drawMasks(source)
-    }
-
-    /// Draws only the random mask (view counts) for samples whose `ℓ`, `ε` are set.
-    func drawMasks(_ source: RandomSource) {
-        let s = model.featurePatches, q = model.maskProbability, u = noisePerSample
-        for i in 0..<n {
-            featureIn1[i] = source.binomial(s, q)
-            noiseIn1[i] = source.binomial(u, q)
+        if let target {
+            for j in 0..<m { let x = scale * target[l * m + j]; f2[i * m + j] = c2 * (x * x * x) }
         }
-        layOut()
     }
 
-    private func layOut() {
-        let u = noisePerSample
-        offsets1[0] = 0
-        for i in 0..<n { offsets1[i + 1] = offsets1[i] + noiseIn1[i] }
-        offsets2[0] = offsets1[n]
-        for i in 0..<n { offsets2[i + 1] = offsets2[i] + (u - noiseIn1[i]) }
+    /// `f⁽¹⁾`, `f⁽²⁾` as matrices (for `BatchNormLoss`).
+    func outputs() -> (Matrix, Matrix) {
+        (Matrix(rows: n, cols: m, storage: Array(UnsafeBufferPointer(start: f1, count: n * m))),
+         Matrix(rows: n, cols: m, storage: Array(UnsafeBufferPointer(start: f2, count: n * m))))
     }
 
-    /// `f_j(X⁽ᵛ⁾_i) = Σ_{noise rows p of i in view v} h_{pj}³ + n_v(i) (ε_i α_ℓ a_{ℓj})³`
-    /// (`N × m`), from the pre-activations `h` (rows × m) and `A` (k×m, row-major).
-    func outputs(view: Int, h: UnsafePointer<Double>, a: UnsafePointer<Double>) -> Matrix {
-        var f = Matrix(rows: n, cols: m)
-        let offsets = view == 1 ? offsets1 : offsets2
-        let s = model.featurePatches
-        f.storage.withUnsafeMutableBufferPointer { out in
-            for i in 0..<n {
-                let o = out.baseAddress! + i * m
-                for row in offsets[i]..<offsets[i + 1] {
-                    for j in 0..<m { let x = h[row * m + j]; o[j] += x * x * x }
-                }
-                let count = view == 1 ? featureIn1[i] : s - featureIn1[i]
-                if count > 0 {
-                    let l = features[i], scale = signs[i] * alpha[l]
-                    for j in 0..<m { let x = scale * a[l * m + j]; o[j] += Double(count) * x * x * x }
-                }
-            }
-        }
-        return f
-    }
-
-    /// The feature part of `∂L/∂W`: `∂L/∂a_{ℓj} = Σ_{i: ℓ_i = ℓ} n_1(i) · 3 (ε_i α_ℓ a_{ℓj})² ε_i α_ℓ · ∂L/∂f_j(X⁽ⁱ'¹⁾)`
-    /// (noise has no component along `V`).
-    func featureGradient(online df: Matrix, a: UnsafePointer<Double>) -> Matrix {
+    /// The feature part of `∂L/∂W`: `∂L/∂a_{ℓj} = Σ_{i: ℓ_i = ℓ} n₁(i) · 3 (ε_i α_ℓ a_{ℓj})² ε_i α_ℓ · ∂L/∂f_j(X⁽ⁱ'¹⁾)`
+    /// (noise has no component along `V`), summed over samples in order.
+    /// With `view: 2` the same sum over view 2's feature patches (`n₂ = s − n₁`), for stop-gradient off.
+    func featureGradient(online df: Matrix, a: UnsafePointer<Double>, view: Int = 1) -> Matrix {
         var g = Matrix(rows: k, cols: m)
-        for i in 0..<n where featureIn1[i] > 0 {
-            let l = features[i], scale = signs[i] * alpha[l]
-            for j in 0..<m {
-                let x = scale * a[l * m + j]
-                g.storage[l * m + j] += Double(featureIn1[i]) * 3 * x * x * scale * df.storage[i * m + j]
+        df.storage.withUnsafeBufferPointer { d in
+            g.storage.withUnsafeMutableBufferPointer { out in
+                for i in 0..<n where (view == 1 ? featureIn1[i] : s - featureIn1[i]) > 0 {
+                    let l = features[i], scale = signs[i] * alpha[l], c = Double(view == 1 ? featureIn1[i] : s - featureIn1[i])
+                    for j in 0..<m {
+                        let x = scale * a[l * m + j]
+                        out[l * m + j] += c * 3 * x * x * scale * d[i * m + j]
+                    }
+                }
             }
         }
         return g
-    }
-
-    /// `g_p = σ'(h_p) ∘ ∂L/∂f(X⁽ⁱ'¹⁾)` for every view-1 noise row `p` of sample `i`, into `out` (rows1 × m).
-    func noiseRowGradients(online df: Matrix, h: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
-        df.storage.withUnsafeBufferPointer { d in
-            for i in 0..<n {
-                for row in offsets1[i]..<offsets1[i + 1] {
-                    for j in 0..<m { let x = h[row * m + j]; out[row * m + j] = 3 * x * x * d[i * m + j] }
-                }
-            }
-        }
     }
 }

@@ -20,72 +20,87 @@
 ///   the next step depends on `R'` only through `B'` (`z` is isotropic), so no
 ///   `d`-vector is ever formed. `A' = A − lr ∂L̂/∂A` from the feature patches only
 ///   (noise has no component along `V`).
-final class SGDProjectedSampler: SGDStepper {
+/// - Per sample. With `g_p = 3 h_p² ∘ ∂L̂/∂f_i` for the view-1 rows `p` of sample `i`,
+///   `S_qr = 3 Σ_i ∂L̂/∂f_ir M_i[q, r]` and `(GᵀG)_rs = 9 Σ_i ∂L̂/∂f_ir ∂L̂/∂f_is K_i[r, s]`,
+///   `M_i[q, r] = Σ_p z_pq h_pr²`, `K_i[r, s] = Σ_p h_pr² h_ps²`: each chunk of the batch
+///   forms its samples' `f⁽¹⁾, f⁽²⁾, M_i, K_i` while drawing them; the rest is `O(N m²)`.
+final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     let model: DataModel
     let k: Int, m: Int, nu: Int
     let lr: Double, lrE: Double, sigma: Double
+    let threads: Int
     private let mask: Matrix
     private let loss: BatchNormLoss
     private let layout: SGDBatchLayout
-    private let source: RandomSource
+    private let streams: SGDStreams
     private var a: Matrix, r: Matrix, e: Matrix
-    private let z: UnsafeMutablePointer<Double>
-    private let h: UnsafeMutablePointer<Double>
-    private let g: UnsafeMutablePointer<Double>
+    private var stepIndex = 0
+    /// Per sample `M_i`, `K_i` (`m × m` each); `A`, `R` copied for the chunk threads; per chunk `z`, `h`.
+    private let stats: UnsafeMutablePointer<Double>
+    private let shared: UnsafeMutablePointer<Double>
+    private let scratch: UnsafeMutablePointer<Double>
+    private(set) var lastBatch: (outputs: Matrix, head: Matrix)?
 
-    init(problem: TrainingProblem) {
+    /// The sampler at `problem`'s start, drawing with `generator` and splitting each batch over up to `threads` threads.
+    init(problem: TrainingProblem, generator: SGDGenerator = .philox, threads: Int = 1) {
         model = problem.model
         k = model.featureCount; m = problem.neurons; nu = model.dimension - k - m
         lr = problem.lr; lrE = problem.lrE; sigma = model.noise
+        self.threads = threads
         mask = problem.head.trainableMask(neurons: m)
         loss = BatchNormLoss(epsilon: problem.epsilon)
-        source = RandomSource(seed: problem.dataSeed)
-        layout = SGDBatchLayout(model: model, batch: problem.batch, neurons: m, source: source)
+        layout = SGDBatchLayout(model: model, batch: problem.batch, neurons: m)
+        streams = SGDStreams(generator: generator, seed: problem.dataSeed, chunks: layout.chunks.count)
         a = problem.start.a; r = problem.start.r; e = problem.start.e
-        let rows = max(1, problem.batch * (model.patches - model.featurePatches))
-        z = .allocate(capacity: rows * m); h = .allocate(capacity: rows * m); g = .allocate(capacity: rows * m)
+        stats = .allocate(capacity: 2 * problem.batch * m * m)
+        shared = .allocate(capacity: (k + m) * m)
+        scratch = .allocate(capacity: layout.chunks.count * max(2 * m, layout.noisePerSample * m))
     }
 
-    deinit { z.deallocate(); h.deallocate(); g.deallocate() }
+    deinit { stats.deallocate(); shared.deallocate(); scratch.deallocate() }
 
     func step() throws(SGDStepFailure) -> Double {
-        layout.drawFresh(source)
-        let rows = layout.totalRows, rows1 = layout.rows1
-        source.fillGaussian(z, count: rows * m)
-        // h = σ_ξ Rᵀ z per row.
-        r.storage.withUnsafeBufferPointer { rp in
-            for row in 0..<rows {
-                for j in 0..<m {
-                    var s = 0.0
-                    for q in 0..<m { s += rp[q * m + j] * z[row * m + q] }
-                    h[row * m + j] = sigma * s
+        stepIndex += 1
+        let n = layout.n, mm = m * m
+        for i in 0..<(k * m) { shared[i] = a.storage[i] }
+        for i in 0..<mm { shared[k * m + i] = r.storage[i] }
+        let step = stepIndex
+        Parallel.forEach(layout.chunks.count, threads: threads) { c in streams.run(self, chunk: c, step: step) }
+        let (f1, f2) = layout.outputs()
+        let ev: BatchNormLossEvaluation
+        do { ev = try loss.evaluate(online: f1, target: f2, head: e) } catch { throw .degenerate(error) }
+        lastBatch = (f1, e)
+        let gradA = layout.featureGradient(online: ev.onlineGradient, a: shared)
+        // S = 3 Σ_i df_ir M_i and GᵀG = 9 Σ_i df_ir df_is K_i, over samples in order.
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * mm)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0, count: 2 * mm)
+        ev.onlineGradient.storage.withUnsafeBufferPointer { dfBuffer in
+            let df = dfBuffer.baseAddress!
+            for q in 0..<m {
+                for c in 0..<m {
+                    var sAcc = 0.0, gAcc = 0.0
+                    for i in 0..<n {
+                        let st = stats + 2 * i * mm + q * m + c, dq = df[i * m + q], dc = df[i * m + c]
+                        sAcc += dc * st[0]
+                        gAcc += dq * dc * st[mm]
+                    }
+                    sums[q * m + c] = 3 * sAcc; sums[mm + q * m + c] = 9 * gAcc
                 }
             }
         }
-        let ev: BatchNormLossEvaluation
-        let (f1, f2) = a.storage.withUnsafeBufferPointer { ap in
-            (layout.outputs(view: 1, h: h, a: ap.baseAddress!), layout.outputs(view: 2, h: h, a: ap.baseAddress!))
-        }
-        do { ev = try loss.evaluate(online: f1, target: f2, head: e) } catch { throw .degenerate(error) }
-        let gradA = a.storage.withUnsafeBufferPointer { layout.featureGradient(online: ev.onlineGradient, a: $0.baseAddress!) }
-        layout.noiseRowGradients(online: ev.onlineGradient, h: h, into: g)
-        // S = Σ_p z_p g_pᵀ and GᵀG = Σ_p g_p g_pᵀ over the view-1 noise rows.
-        var s = Matrix(rows: m, cols: m), gg = Matrix(rows: m, cols: m)
-        s.storage.withUnsafeMutableBufferPointer { sp in
-            LinearAlgebra.gemm(transA: true, m: m, n: m, k: rows1, a: z, lda: m, b: g, ldb: m, c: sp.baseAddress!, ldc: m)
-        }
-        gg.storage.withUnsafeMutableBufferPointer { gp in
-            LinearAlgebra.gemm(transA: true, m: m, n: m, k: rows1, a: g, lda: m, b: g, ldb: m, c: gp.baseAddress!, ldc: m)
-        }
+        let s = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums, count: mm)))
+        var gg = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums + mm, count: mm)))
         for i in 0..<m { for j in 0..<i { let x = 0.5 * (gg[i, j] + gg[j, i]); gg[i, j] = x; gg[j, i] = x } }
         guard let c = LinearAlgebra.gramFactor(gg) else { throw .factorization("Σ_p g_p g_pᵀ") }
         // T = [R − lr σ S; −lr σ L C], R' from its thin QR.
-        let step = lr * sigma
-        let l = source.wishartFactor(m: m, dof: nu)
+        let rate = lr * sigma
+        var main = streams.main(step: stepIndex)
+        let l = main.wishartFactor(m: m, dof: nu)
         let lc = l * c
         var t = Matrix(rows: m + lc.rows, cols: m)
-        for i in 0..<m { for j in 0..<m { t[i, j] = r[i, j] - step * s[i, j] } }
-        for i in 0..<lc.rows { for j in 0..<m { t[m + i, j] = -step * lc[i, j] } }
+        for i in 0..<m { for j in 0..<m { t[i, j] = r[i, j] - rate * s[i, j] } }
+        for i in 0..<lc.rows { for j in 0..<m { t[m + i, j] = -rate * lc[i, j] } }
         guard t.isFinite else { throw .nonFiniteState }
         r = LinearAlgebra.triangularFactor(t)
         for i in 0..<(k * m) { a.storage[i] -= lr * gradA.storage[i] }
@@ -94,5 +109,75 @@ final class SGDProjectedSampler: SGDStepper {
         return ev.loss
     }
 
+    /// Chunk `c`: draws its samples and, per sample, `f⁽¹⁾`, `f⁽²⁾`, `M_i`, `K_i`
+    /// from `h = σ_ξ Rᵀ z`, `z ~ N(0, I_m)` per noise patch.
+    func work<S: RandomStream>(chunk c: Int, stream rng: inout S) {
+        if m == 2 { workTwoNeurons(chunk: c, stream: &rng); return }
+        let mm = m * m, u = layout.noisePerSample
+        let aPtr = UnsafePointer(shared), rPtr = UnsafePointer(shared + k * m)
+        let z = scratch + c * max(2 * m, u * m), h = z + m
+        for i in layout.chunks[c] {
+            layout.drawSample(i, &rng, a: aPtr)
+            let f1 = layout.f1 + i * m, f2 = layout.f2 + i * m
+            let mi = stats + 2 * i * mm, ki = mi + mm
+            mi.update(repeating: 0, count: 2 * mm)
+            let u1 = layout.noiseIn1[i]
+            for p in 0..<u {
+                for q in 0..<m { z[q] = rng.standardNormal() }
+                for j in 0..<m {
+                    var acc = 0.0
+                    for q in 0..<m { acc += rPtr[q * m + j] * z[q] }
+                    h[j] = sigma * acc
+                }
+                if p < u1 {
+                    for j in 0..<m {
+                        let x = h[j], x2 = x * x
+                        f1[j] += x2 * x
+                        for q in 0..<m { mi[q * m + j] += z[q] * x2; ki[q * m + j] += h[q] * h[q] * x2 }
+                    }
+                } else {
+                    for j in 0..<m { let x = h[j]; f2[j] += x * x * x }
+                }
+            }
+        }
+    }
+
+    /// `work` for `m = 2`, the sums in registers.
+    private func workTwoNeurons<S: RandomStream>(chunk c: Int, stream rng: inout S) {
+        let u = layout.noisePerSample
+        let aPtr = UnsafePointer(shared), rp = UnsafePointer(shared + k * 2)
+        let r00 = sigma * rp[0], r01 = sigma * rp[1], r10 = sigma * rp[2], r11 = sigma * rp[3]
+        let zs = scratch + c * max(4, 2 * u)
+        for i in layout.chunks[c] {
+            layout.drawSample(i, &rng, a: aPtr)
+            let u1 = layout.noiseIn1[i]
+            rng.fillStandardNormal(zs, count: 2 * u)
+            var z = UnsafePointer(zs)
+            var f10 = 0.0, f11 = 0.0, f20 = 0.0, f21 = 0.0
+            var m00 = 0.0, m01 = 0.0, m10 = 0.0, m11 = 0.0, k00 = 0.0, k01 = 0.0, k11 = 0.0
+            for _ in 0..<u1 {
+                let z0 = z[0], z1 = z[1]
+                z += 2
+                let h0 = r00 * z0 + r10 * z1, h1 = r01 * z0 + r11 * z1
+                let s0 = h0 * h0, s1 = h1 * h1
+                f10 += s0 * h0; f11 += s1 * h1
+                m00 += z0 * s0; m01 += z0 * s1; m10 += z1 * s0; m11 += z1 * s1
+                k00 += s0 * s0; k01 += s0 * s1; k11 += s1 * s1
+            }
+            for _ in u1..<u {
+                let z0 = z[0], z1 = z[1]
+                z += 2
+                let h0 = r00 * z0 + r10 * z1, h1 = r01 * z0 + r11 * z1
+                f20 += h0 * h0 * h0; f21 += h1 * h1 * h1
+            }
+            let f1 = layout.f1 + 2 * i, f2 = layout.f2 + 2 * i, st = stats + 8 * i
+            f1[0] += f10; f1[1] += f11; f2[0] += f20; f2[1] += f21
+            st[0] = m00; st[1] = m01; st[2] = m10; st[3] = m11
+            st[4] = k00; st[5] = k01; st[6] = k01; st[7] = k11
+        }
+    }
+
     func reducedState() -> ReducedState { ReducedState(a: a, r: r, e: e) }
+
+    func targetState() -> ReducedState? { nil }
 }

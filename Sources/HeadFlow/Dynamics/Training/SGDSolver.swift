@@ -10,12 +10,20 @@
 public struct SGDSolver: Sendable {
     /// How each step's batch and gradient are formed.
     public var sampler: SGDSampler
+    /// The generator of the data stream (Philox4x32-10 by default).
+    public var generator: SGDGenerator
+    /// Threads a step's batch is split over (≥ 1); the output does not depend on it.
+    public var threads: Int
     /// Largest `N (P − s)(d − k)` the full sampler may store (numbers per batch buffer).
     public var maxFullBuffer: Double
 
-    /// A solver using `sampler` (the `projected` one by default: cost independent of `d`).
-    public init(sampler: SGDSampler = .projected, maxFullBuffer: Double = 4e8) {
+    /// A solver using `sampler` (the `projected` one by default: cost independent of `d`),
+    /// `generator`, and up to `threads` threads per step.
+    public init(sampler: SGDSampler = .projected, generator: SGDGenerator = .philox, threads: Int = 1,
+                maxFullBuffer: Double = 4e8) {
         self.sampler = sampler
+        self.generator = generator
+        self.threads = max(1, threads)
         self.maxFullBuffer = maxFullBuffer
     }
 
@@ -32,6 +40,10 @@ public struct SGDSolver: Sendable {
             guard problem.data == .online else {
                 throw ParameterError("sampler", must: "full with --data fixed (the projected sampler draws fresh noise every step)", got: "projected")
             }
+            let k = model.featureCount, m = problem.neurons
+            if problem.target == .ema, model.dimension < k + 2 * m {
+                throw ParameterError("d", must: "an integer ≥ k + 2m = \(k + 2 * m) for --target ema with the projected sampler (W and W_tg need 2m noise directions; use --sampler full)", got: "\(model.dimension)")
+            }
         case .full:
             let numbers = Double(problem.batch) * Double(model.patches - model.featurePatches) * Double(model.dimension - model.featureCount)
             guard numbers <= maxFullBuffer else {
@@ -46,8 +58,15 @@ public struct SGDSolver: Sendable {
     /// the samples recorded before it. Call `validate(_:)` first for input you did not build.
     public func solve(_ problem: TrainingProblem, every interval: Int? = nil, progress: Progress? = nil) -> Trajectory {
         let k = problem.model.featureCount, m = problem.neurons
-        let stepper: SGDStepper = sampler == .full ? SGDFullSampler(problem: problem) : SGDProjectedSampler(problem: problem)
-        let objective = PopulationObjective(model: problem.model, neurons: m)
+        let stepper: SGDStepper
+        switch sampler {
+        case .full: stepper = SGDFullSampler(problem: problem, generator: generator, threads: threads)
+        case .projected where problem.hasNeighbours:
+            stepper = SGDProjectedNeighbourSampler(problem: problem, generator: generator, threads: threads)
+        case .projected: stepper = SGDProjectedSampler(problem: problem, generator: generator, threads: threads)
+        }
+        var objective = PopulationObjective(model: problem.model, neurons: m)
+        objective.stopGradient = problem.stopGradient == .on
         let recordAt = Self.recordingSteps(problem, every: interval)
         var monitor = EventMonitor(features: k, neurons: m)
         var samples: [TrajectorySample] = []
@@ -55,8 +74,10 @@ public struct SGDSolver: Sendable {
         var taken = 0
 
         func record(_ step: Int, _ state: ReducedState) {
-            let ev = objective.evaluate(online: state)
-            samples.append(TrajectorySample(time: problem.lr * Double(step), state: state, correlations: ev.correlations, loss: ev.loss))
+            let ev = objective.evaluate(online: state, target: stepper.targetState())
+            var sample = TrajectorySample(time: problem.lr * Double(step), state: state, correlations: ev.correlations, loss: ev.loss)
+            sample.rankSGD(model: problem.model, batch: step == 0 ? nil : stepper.lastBatch)
+            samples.append(sample)
         }
 
         var state = problem.start
@@ -92,7 +113,7 @@ public struct SGDSolver: Sendable {
         if let interval, interval >= 1 {
             steps = Array(stride(from: 0, through: problem.steps, by: interval))
         } else {
-            steps = problem.sampling.times(tEnd: problem.tEnd).map { Int(($0 / problem.lr).rounded()) }
+            steps = problem.sampling.times(tEnd: problem.tEnd).map { CheckedArithmetic.rounded($0 / problem.lr) ?? problem.steps }
         }
         steps.append(problem.steps)
         return Array(Set(steps.map { min(max($0, 0), problem.steps) })).sorted()
@@ -100,6 +121,25 @@ public struct SGDSolver: Sendable {
 }
 
 extension TrainingProblem {
-    /// Solves by SGD with `sampler` (see `SGDSolver`).
-    public func solve(sampler: SGDSampler = .projected) -> Trajectory { SGDSolver(sampler: sampler).solve(self) }
+    /// Solves by SGD with `sampler` and `generator` (see `SGDSolver`).
+    public func solve(sampler: SGDSampler = .projected, generator: SGDGenerator = .philox) -> Trajectory {
+        SGDSolver(sampler: sampler, generator: generator).solve(self)
+    }
+}
+
+extension TrajectorySample {
+    /// Sets the ranks of an SGD sample: the population `erank`, RankMe of `f` and
+    /// `F = E f` at the state (`RepresentationRank.ofOutputs`), and their batch
+    /// estimates from the last step's view-1 outputs `f⁽¹⁾` and `F = f⁽¹⁾Eᵀ` (the
+    /// batch drawn at the state before that step's update; NaN at step 0).
+    mutating func rankSGD(model: DataModel, batch: (outputs: Matrix, head: Matrix)?) {
+        let ranks = RepresentationRank.ofOutputs(model: model, state: state)
+        outputRank = ranks.f; headRank = ranks.headed
+        if let batch {
+            batchOutputRank = RepresentationRank(batchOutputs: batch.outputs)
+            batchHeadRank = RepresentationRank(batchOutputs: batch.outputs * batch.head.transposed)
+        } else {
+            batchOutputRank = .undefined; batchHeadRank = .undefined
+        }
+    }
 }

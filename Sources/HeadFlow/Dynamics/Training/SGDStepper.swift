@@ -5,6 +5,10 @@ protocol SGDStepper: AnyObject {
     func step() throws(SGDStepFailure) -> Double
     /// The current reduced state `(A, R, E)`.
     func reducedState() -> ReducedState
+    /// The EMA target `(A_tg, R_tg)` (with the online `E`), nil for the target `same`.
+    func targetState() -> ReducedState?
+    /// The last step's view-1 outputs `f⁽¹⁾` (N×m) and the head `E` it used (nil before the first step).
+    var lastBatch: (outputs: Matrix, head: Matrix)? { get }
 }
 
 /// Why a step could not be taken (internal; the solver adds the step number).

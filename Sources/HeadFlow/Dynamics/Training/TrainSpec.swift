@@ -15,6 +15,10 @@ public struct TrainSpec: Equatable, Sendable {
     public var data: DataSupply = .online
     /// `--sampler`: `full` (forms `W` and the patches) or `projected` (`[A; R]`, cost independent of `d`).
     public var sampler: SGDSampler = .full
+    /// `--rng`: the generator of the data stream (`philox` by default, or GSL's `gsl`).
+    public var generator: SGDGenerator = .philox
+    /// `--threads`: threads each step's batch is split over (nil: all cores); the output does not depend on it.
+    public var threads: Int? = nil
     /// `--bn-epsilon`: BN `ε` (default 0 **(choice)**).
     public var epsilon = 0.0
     /// `--data-seed`: seed of the batches; nil = derived from `--seed`.
@@ -28,8 +32,9 @@ public struct TrainSpec: Equatable, Sendable {
     /// The head step `lr_E = lr · η_E / η` (`η_E` when `η = 0`).
     public var lrE: Double { run.eta > 0 ? lr * run.etaE / run.eta : lr * run.etaE }
 
-    /// The number of steps: `--steps`, or `round(t_end / lr)` (at least 1).
-    public var stepCount: Int { steps ?? max(1, Int((run.tEnd / lr).rounded())) }
+    /// The number of steps: `--steps`, or `round(t_end / lr)` (at least 1;
+    /// `Int.max` when that is not a representable integer, which `problem()` rejects).
+    public var stepCount: Int { steps ?? max(1, CheckedArithmetic.rounded(run.tEnd / lr) ?? .max) }
 
     /// The data seed actually used: `--data-seed`, or one derived from `--seed`
     /// (a fixed odd multiplier, so that seeds 1, 2, … give unrelated streams).
@@ -42,17 +47,40 @@ public struct TrainSpec: Equatable, Sendable {
         try require(lr, "lr", "a finite step > 0", { $0 > 0 })
         try require(run.eta, "eta", "a finite η ≥ 0", { $0 >= 0 })
         try require(run.etaE, "eta-e", "a finite η_E ≥ 0", { $0 >= 0 })
-        if let steps { try require(steps, "steps", "an integer ≥ 1", { $0 >= 1 }) }
-        else { try require(run.tEnd, "t-end", "a finite time ≥ lr = \(lr)", { $0 >= lr }) }
+        let most = TrainingProblem.maximumSteps
+        if let steps { try require(steps, "steps", "an integer in 1…10⁹", { $0 >= 1 && $0 <= most }) }
+        else {
+            try require(run.tEnd, "t-end", "a finite time ≥ lr = \(lr)", { $0 >= lr })
+            // t_end / lr steps: blame --lr when t_end is the default, --t-end otherwise.
+            if stepCount > most {
+                if run.tEnd == RunSpec().tEnd && lr != TrainSpec().lr {
+                    throw ParameterError("lr", must: "≥ t_end / 10⁹ = \(NumberFormat.short(run.tEnd / Double(most))) (t_end / lr is the number of SGD steps, at most 10⁹; or give --steps)", got: "\(lr)")
+                }
+                throw ParameterError("t-end", must: "≤ 10⁹·lr = \(NumberFormat.short(Double(most) * lr)) (t_end / lr is the number of SGD steps, at most 10⁹; or give --steps)", got: "\(run.tEnd)")
+            }
+        }
+        guard (lr * Double(stepCount)).isFinite else {
+            throw ParameterError("lr", must: "small enough that the end time lr·steps is finite", got: "\(lr)")
+        }
+        guard lrE.isFinite else {
+            throw ParameterError("eta", must: "0 or large enough that the head step lr·η_E/η is finite", got: "\(run.eta)")
+        }
         if let logEvery { try require(logEvery, "log-every", "an integer ≥ 1", { $0 >= 1 }) }
-        let population = try run.problem()
-        let p = TrainingProblem(model: population.model, head: run.head, start: population.start, lr: lr, lrE: lrE,
+        if let threads { try require(threads, "threads", "an integer ≥ 1", { $0 >= 1 }) }
+        let population = try run.problem(integrator: false)
+        var p = TrainingProblem(model: population.model, head: run.head, start: population.start, lr: lr, lrE: lrE,
                                 batch: batch, steps: stepCount, data: data, epsilon: epsilon,
                                 dataSeed: effectiveDataSeed, sampling: .logarithmic(points: run.points))
+        let field = population.field
+        p.target = field.target; p.emaTau = field.emaTau; p.stopGradient = field.stopGradient
+        p.spectralHead = field.spectralHead; p.dpRho = run.dpRho
         try SGDSolver(sampler: sampler).validate(p)
+        try MemoryBudget.machine.check(p.memoryEstimate(sampler: sampler, every: logEvery))
         return p
     }
 
-    /// The solver this spec names.
-    public var solver: SGDSolver { SGDSolver(sampler: sampler) }
+    /// The solver this spec names (`threads` nil: all cores).
+    public var solver: SGDSolver {
+        SGDSolver(sampler: sampler, generator: generator, threads: threads ?? Parallel.coreCount)
+    }
 }

@@ -1,4 +1,4 @@
-/// SGD on the mini-batch loss of MODEL.md §2 as a *problem*: the data, the
+/// SGD on the mini-batch loss of docs/MODEL.md §2 as a *problem*: the data, the
 /// network start and the step sizes. The sampler that draws the batches is
 /// chosen at `solve` (`SGDSolver`), like the integrator of a `PopulationProblem`.
 ///
@@ -33,6 +33,17 @@ public struct TrainingProblem: Sendable {
     public var dataSeed: UInt64
     /// Where the trajectory is recorded, in time `t = lr · step` (rounded to steps).
     public var sampling: SampleTimes
+    /// The target branch `G`: the online weights (`same`) or BYOL's momentum target `W_tg`,
+    /// `W_tg ← W_tg + (lr/τ)(W − W_tg)` after each step (`ema`, see `SGDNeighbours`).
+    public var target: TargetRule = .same
+    /// `τ` of the EMA target (units of 1/η, `τ ≥ lr`); read only for `target == .ema`.
+    public var emaTau: Double = 100
+    /// Stop-gradient on `G` (the paper: on); `off` lets the batch gradient flow through `G` and its BN.
+    public var stopGradient: StopGradientRule = .on
+    /// The rule of a head set from the outputs (`directpred`, `directcopy`), nil for a trained or frozen head.
+    public var spectralHead: DirectPredHead? = nil
+    /// `ρ` of the running second moment `Ŝ ← ρ Ŝ + (1 − ρ) f⁽¹⁾ᵀf⁽¹⁾/N` of a spectral head (`0 ≤ ρ < 1`).
+    public var dpRho: Double = 0.3
 
     /// A problem; see the properties. Call `validate()` before solving input you did not build.
     public init(model: DataModel, head: HeadKind, start: ReducedState, lr: Double, lrE: Double, batch: Int = 512,
@@ -49,6 +60,10 @@ public struct TrainingProblem: Sendable {
     /// End time `t = lr · steps`.
     public var tEnd: Double { lr * Double(steps) }
 
+    /// At most this many steps (`10⁹`: hours even for the projected sampler's
+    /// microsecond steps; more is almost surely a mistyped `--t-end` or `--lr`).
+    public static let maximumSteps = 1_000_000_000
+
     /// Throws a `ParameterError` naming the first invalid parameter.
     public func validate() throws(ParameterError) {
         try model.validate()
@@ -59,16 +74,28 @@ public struct TrainingProblem: Sendable {
         try require(lr, "lr", "a finite step > 0", { $0 > 0 })
         try require(lrE, "lr-e", "a finite head step ≥ 0 (lr · η_E/η)", { $0 >= 0 })
         try require(batch, "batch", "an integer ≥ 2 (BN needs two samples)", { $0 >= 2 })
-        try require(steps, "steps", "an integer ≥ 1", { $0 >= 1 })
+        try require(steps, "steps", "an integer in 1…10⁹", { $0 >= 1 && $0 <= Self.maximumSteps })
+        guard tEnd.isFinite else { throw ParameterError("lr", must: "small enough that the end time lr·steps is finite", got: "\(lr)") }
         try require(epsilon, "bn-epsilon", "a finite ε ≥ 0", { $0 >= 0 })
         if case .fixed(let n) = data {
             try require(n, "samples", "an integer ≥ --batch = \(batch)", { $0 >= batch })
             let doubles = Double(n) * Double(model.patches - model.featurePatches) * Double(model.dimension - k)
-            try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (got \(doubles))",
+            try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (here \(NumberFormat.short(doubles)))",
                         { _ in doubles <= 2e9 })
         }
         try sampling.validate()
+        if target == .ema {
+            try require(emaTau, "ema-tau", "a finite τ ≥ lr = \(lr) in train (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
+        }
+        if stopGradient == .off, target != .same {
+            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
+        }
+        if let rule = spectralHead { try require(rule.epsilon, "dp-eps", "a finite ε ≥ 0", { $0 >= 0 }) }
+        try require(dpRho, "dp-rho", "a finite ρ with 0 ≤ ρ < 1", { $0 >= 0 && $0 < 1 })
     }
+
+    /// True when a neighbouring mechanism (EMA target, no stop-gradient, spectral head) is on.
+    var hasNeighbours: Bool { target == .ema || stopGradient == .off || spectralHead != nil }
 }
 
 /// Where SGD's mini-batches come from.
