@@ -84,6 +84,9 @@ public final class PopulationFieldEvaluator {
     private let ce: Double, un: Double, weights: [Double]
     private let work, same, scratch: UnsafeMutablePointer<Double>
     private let eigen: SymmetricEigenWorkspace?
+    /// The `k = m = 2` path of the objective (same `dy/dt`, bit for bit), when it covers this field.
+    private let small: PopulationObjectiveSmall?
+    private let smallMask: InlineArray<4, Double>
 
     init(field: PopulationField, layout: StateLayout) {
         self.field = field; self.layout = layout
@@ -100,6 +103,10 @@ public final class PopulationFieldEvaluator {
         same = .allocate(capacity: m * m); same.initialize(repeating: 0, count: m * m)
         scratch = .allocate(capacity: m * m + m); scratch.initialize(repeating: 0, count: m * m + m)
         eigen = spectral == nil ? nil : SymmetricEigenWorkspace(order: m)
+        let covered = spectral == nil && field.target == .same && field.stopGradient == .on
+            && m == PopulationObjectiveSmall.neurons && layout.extra == 0
+        small = covered ? PopulationObjectiveSmall(model: field.model) : nil
+        smallMask = small == nil ? InlineArray(repeating: 0) : [mask[0], mask[1], mask[2], mask[3]]
     }
 
     deinit { work.deallocate(); same.deallocate(); scratch.deallocate() }
@@ -108,6 +115,9 @@ public final class PopulationFieldEvaluator {
     /// not finite (an output with zero variance), which stops the integration as non-finite.
     public func velocity(_ y: UnsafeBufferPointer<Double>, into dy: UnsafeMutableBufferPointer<Double>) -> Bool {
         let base = y.baseAddress!
+        if let small {
+            return small.velocity(base, into: dy.baseAddress!, eta: field.eta, etaE: field.etaE, mask: smallMask, layout: layout)
+        }
         let target: UnsafePointer<Double>? = field.target == .ema ? base + layout.extraOffset : nil
         var online = y
         if let rule = spectral, let eigen {
