@@ -61,7 +61,48 @@ struct PopulationObjectiveSmall: Sendable {
         var gA = InlineArray<4, Double>(repeating: 0), gB = gA, gE = gA
         var se = InlineArray<2, Double>(repeating: 0)
         var loss = 0.0
-        for j in 0..<m {
+        // The generic `for j in 0..<m`, written out for j = 0 and j = 1 (the same body twice).
+        do {
+            let j = 0
+            let ej = e + j * m
+            var tj = 0.0
+            for l in 0..<k { tj += weights[l] * ta3[l * m + j] * ta3[l * m + j] }
+            let tbjj = tb[j * m + j]
+            tj = ce * tj + un * 15 * tbjj * tbjj * tbjj
+            var num = 0.0, den = 0.0
+            for rr in 0..<m {
+                num += ej[rr] * kk[rr * m + j]
+                var s = 0.0
+                for c in 0..<m { s += ss[rr * m + c] * ej[c] }
+                se[rr] = s
+                den += ej[rr] * s
+            }
+            let root = (den * tj).squareRoot()
+            let rj = num / root
+            loss += 2 * (1 - rj)
+            let c1 = 1 / root, c2 = rj / den
+            for l in 0..<k {
+                var p = 0.0
+                for rr in 0..<m { p += ej[rr] * a3[l * m + rr] }
+                let coeff = -6 * weights[l] * (c1 * cx * ta3[l * m + j] - c2 * ce * p)
+                for q in 0..<m {
+                    let x = a[l * m + q]
+                    gA[l * m + q] += x * x * ej[q] * coeff
+                }
+            }
+            let scale = c2 * un
+            for aa in 0..<m {
+                let ea = scale * ej[aa]
+                if ea == 0 { continue }
+                var diag = 0.0
+                for c in 0..<m { diag += ej[c] * b[c * m + c] * b[aa * m + c] }
+                for bb in 0..<m { gB[aa * m + bb] += ea * ej[bb] * hB[aa * m + bb] }
+                gB[aa * m + aa] += 18 * ea * diag
+            }
+            for rr in 0..<m { gE[j * m + rr] = -2 * (c1 * kk[rr * m + j] - c2 * se[rr]) }
+        }
+        do {
+            let j = 1
             let ej = e + j * m
             var tj = 0.0
             for l in 0..<k { tj += weights[l] * ta3[l * m + j] * ta3[l * m + j] }
