@@ -86,7 +86,6 @@ public final class PopulationFieldEvaluator {
     private let eigen: SymmetricEigenWorkspace?
     /// The `k = m = 2` path of the objective (same `dy/dt`, bit for bit), when it covers this field.
     private let small: PopulationObjectiveSmall?
-    private let smallMask: InlineArray<4, Double>
 
     init(field: PopulationField, layout: StateLayout) {
         self.field = field; self.layout = layout
@@ -104,9 +103,8 @@ public final class PopulationFieldEvaluator {
         scratch = .allocate(capacity: m * m + m); scratch.initialize(repeating: 0, count: m * m + m)
         eigen = spectral == nil ? nil : SymmetricEigenWorkspace(order: m)
         let covered = spectral == nil && field.target == .same && field.stopGradient == .on
-            && m == PopulationObjectiveSmall.neurons && layout.extra == 0
-        small = covered ? PopulationObjectiveSmall(model: field.model) : nil
-        smallMask = small == nil ? InlineArray(repeating: 0) : [mask[0], mask[1], mask[2], mask[3]]
+            && layout == PopulationObjectiveSmall.layout
+        small = covered ? PopulationObjectiveSmall(model: field.model, eta: field.eta, etaE: field.etaE, mask: mask) : nil
     }
 
     deinit { work.deallocate(); same.deallocate(); scratch.deallocate() }
@@ -116,7 +114,7 @@ public final class PopulationFieldEvaluator {
     public func velocity(_ y: UnsafeBufferPointer<Double>, into dy: UnsafeMutableBufferPointer<Double>) -> Bool {
         let base = y.baseAddress!
         if let small {
-            return small.velocity(base, into: dy.baseAddress!, eta: field.eta, etaE: field.etaE, mask: smallMask, layout: layout)
+            return small.velocity(base, into: dy.baseAddress!)
         }
         let target: UnsafePointer<Double>? = field.target == .ema ? base + layout.extraOffset : nil
         var online = y

@@ -13,28 +13,33 @@ import RealModule
 /// differs. docs/MODEL.md §2–4 has the mathematics; `PopulationObjective` the
 /// readable derivation of each line.
 struct PopulationObjectiveSmall: Sendable {
-    /// Features `k` this path covers.
-    static let features = 2
-    /// Neurons `m` this path covers.
-    static let neurons = 2
+    /// The flat layout this path reads and writes: `[A (2×2), R (2×2), E (2×2)]`, nothing after.
+    static let layout = StateLayout(features: 2, neurons: 2)
 
     private let cx: Double, ce: Double, un: Double
     private let weights: InlineArray<2, Double>
+    private let eta: Double, etaE: Double
+    private let mask: InlineArray<4, Double>
 
-    /// The path for `model`'s `L`, or nil when `model` has not exactly `features` features.
-    init?(model: DataModel) {
-        guard model.featureCount == Self.features else { return nil }
+    /// The path for `model`'s `L` at rates `η`, `η_E` with the head's trainable
+    /// `mask` (row-major 2×2), or nil when `model` has not exactly 2 features or
+    /// the mask is not 2×2.
+    init?(model: DataModel, eta: Double, etaE: Double, mask: [Double]) {
+        guard model.featureCount == Self.layout.features, mask.count == 4 else { return nil }
         cx = model.crossViewCount; ce = model.sameViewCount
         un = model.noisePatchesPerView * Double.pow(model.noise, 6)
         let w = model.featureWeights
         weights = [w[0], w[1]]
+        self.eta = eta; self.etaE = etaE
+        self.mask = [mask[0], mask[1], mask[2], mask[3]]
     }
 
-    /// Writes `dy/dt` for the flat state `y` laid out by `layout` (`[A, R, E]`,
-    /// `k = m = 2`): `dA = −η ∂L/∂A`, `dR = −2η R ∂L/∂B`, `dE = −η_E (∂L/∂E ∘ mask)`.
+    /// Writes `dy/dt` for the flat state `y` laid out by `Self.layout`:
+    /// `dA = −η ∂L/∂A`, `dR = −2η R ∂L/∂B`, `dE = −η_E (∂L/∂E ∘ mask)`.
     /// Returns false when the loss is not finite, as `PopulationObjective.velocity`.
-    func velocity(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
-                  eta: Double, etaE: Double, mask: InlineArray<4, Double>, layout: StateLayout) -> Bool {
+    @inline(__always)
+    func velocity(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) -> Bool {
+        let layout = (a: 0, r: 4, e: 8)
         let k = 2, m = 2
         let a = y + layout.a, r = y + layout.r, e = y + layout.e
         var a3 = InlineArray<4, Double>(repeating: 0)
