@@ -63,88 +63,56 @@ struct PopulationObjectiveSmall: Sendable {
             hB[rr * m + c] = h; hB[c * m + rr] = h
             kk[rr * m + c] = cx * same; kk[c * m + rr] = cx * same
         } }
-        var gA = InlineArray<4, Double>(repeating: 0), gB = gA, gE = gA
-        var se = InlineArray<2, Double>(repeating: 0)
-        var loss = 0.0
-        // The generic `for j in 0..<m`, written out for j = 0 and j = 1 (the same body twice).
-        do {
-            let j = 0
-            let ej = e + j * m
-            var tj = 0.0
-            for l in 0..<k { tj += weights[l] * ta3[l * m + j] * ta3[l * m + j] }
-            let tbjj = tb[j * m + j]
-            tj = ce * tj + un * 15 * tbjj * tbjj * tbjj
-            var num = 0.0, den = 0.0
-            for rr in 0..<m {
-                num += ej[rr] * kk[rr * m + j]
-                var s = 0.0
-                for c in 0..<m { s += ss[rr * m + c] * ej[c] }
-                se[rr] = s
-                den += ej[rr] * s
+        // The generic `for j in 0..<m` with the two outputs j = 0, 1 in the two lanes of a SIMD2:
+        // each lane does the generic body's operations for its j, in the same order (packed IEEE
+        // operations round every lane as the scalar ones would). Lane j of `e0`, `e1` is E_j0, E_j1.
+        let e0 = SIMD2(e[0], e[2]), e1 = SIMD2(e[1], e[3])
+        // T_j = c_= Σ_ℓ w_ℓ a_ℓj⁶ + 15 u σ⁶ B_jj³ (target at the online state).
+        var tj = 0.0 + weights[0] * SIMD2(ta3[0], ta3[1]) * SIMD2(ta3[0], ta3[1])
+        tj += weights[1] * SIMD2(ta3[2], ta3[3]) * SIMD2(ta3[2], ta3[3])
+        let tbjj = SIMD2(tb[0], tb[3])
+        tj = ce * tj + un * 15 * tbjj * tbjj * tbjj
+        // num_j = Σ_r E_jr K_rj; (S e_j)_r; den_j = Σ_r E_jr (S e_j)_r.
+        var num = 0.0 + e0 * SIMD2(kk[0], kk[1])
+        num += e1 * SIMD2(kk[2], kk[3])
+        let se0 = 0.0 + ss[0] * e0 + ss[1] * e1, se1 = 0.0 + ss[2] * e0 + ss[3] * e1
+        let den = 0.0 + e0 * se0 + e1 * se1
+        let root = (den * tj).squareRoot()
+        let rj = num / root
+        let lossTerms = 2 * (1 - rj)
+        var loss = 0.0 + lossTerms[0]
+        loss += lossTerms[1]
+        let c1 = 1 / root, c2 = rj / den
+        // ∂L/∂a_ℓq, summed over j in the generic order (j = 0, then 1).
+        var gA = InlineArray<4, Double>(repeating: 0)
+        for l in 0..<k {
+            let p = 0.0 + e0 * a3[l * m] + e1 * a3[l * m + 1]
+            let coeff = -6 * weights[l] * (c1 * cx * SIMD2(ta3[l * m], ta3[l * m + 1]) - c2 * ce * p)
+            for q in 0..<m {
+                let x = a[l * m + q]
+                let v = x * x * (q == 0 ? e0 : e1) * coeff
+                var g = 0.0 + v[0]
+                g += v[1]
+                gA[l * m + q] = g
             }
-            let root = (den * tj).squareRoot()
-            let rj = num / root
-            loss += 2 * (1 - rj)
-            let c1 = 1 / root, c2 = rj / den
-            for l in 0..<k {
-                var p = 0.0
-                for rr in 0..<m { p += ej[rr] * a3[l * m + rr] }
-                let coeff = -6 * weights[l] * (c1 * cx * ta3[l * m + j] - c2 * ce * p)
-                for q in 0..<m {
-                    let x = a[l * m + q]
-                    gA[l * m + q] += x * x * ej[q] * coeff
-                }
-            }
-            let scale = c2 * un
-            for aa in 0..<m {
-                let ea = scale * ej[aa]
-                if ea == 0 { continue }
-                var diag = 0.0
-                for c in 0..<m { diag += ej[c] * b[c * m + c] * b[aa * m + c] }
-                for bb in 0..<m { gB[aa * m + bb] += ea * ej[bb] * hB[aa * m + bb] }
-                gB[aa * m + aa] += 18 * ea * diag
-            }
-            for rr in 0..<m { gE[j * m + rr] = -2 * (c1 * kk[rr * m + j] - c2 * se[rr]) }
         }
-        do {
-            let j = 1
-            let ej = e + j * m
-            var tj = 0.0
-            for l in 0..<k { tj += weights[l] * ta3[l * m + j] * ta3[l * m + j] }
-            let tbjj = tb[j * m + j]
-            tj = ce * tj + un * 15 * tbjj * tbjj * tbjj
-            var num = 0.0, den = 0.0
-            for rr in 0..<m {
-                num += ej[rr] * kk[rr * m + j]
-                var s = 0.0
-                for c in 0..<m { s += ss[rr * m + c] * ej[c] }
-                se[rr] = s
-                den += ej[rr] * s
+        // ∂L/∂B: per j, the terms of the rows a with e_ja ≠ 0, in the generic order.
+        var gB = InlineArray<4, Double>(repeating: 0)
+        let scale = c2 * un
+        for aa in 0..<m {
+            let ea = scale * (aa == 0 ? e0 : e1)
+            let diag = 0.0 + e0 * b[0] * b[aa * m] + e1 * b[3] * b[aa * m + 1]
+            let t0 = ea * e0 * hB[aa * m], t1 = ea * e1 * hB[aa * m + 1]
+            let d = 18 * ea * diag
+            for j in 0..<m where ea[j] != 0 {
+                gB[aa * m] += t0[j]
+                gB[aa * m + 1] += t1[j]
+                gB[aa * m + aa] += d[j]
             }
-            let root = (den * tj).squareRoot()
-            let rj = num / root
-            loss += 2 * (1 - rj)
-            let c1 = 1 / root, c2 = rj / den
-            for l in 0..<k {
-                var p = 0.0
-                for rr in 0..<m { p += ej[rr] * a3[l * m + rr] }
-                let coeff = -6 * weights[l] * (c1 * cx * ta3[l * m + j] - c2 * ce * p)
-                for q in 0..<m {
-                    let x = a[l * m + q]
-                    gA[l * m + q] += x * x * ej[q] * coeff
-                }
-            }
-            let scale = c2 * un
-            for aa in 0..<m {
-                let ea = scale * ej[aa]
-                if ea == 0 { continue }
-                var diag = 0.0
-                for c in 0..<m { diag += ej[c] * b[c * m + c] * b[aa * m + c] }
-                for bb in 0..<m { gB[aa * m + bb] += ea * ej[bb] * hB[aa * m + bb] }
-                gB[aa * m + aa] += 18 * ea * diag
-            }
-            for rr in 0..<m { gE[j * m + rr] = -2 * (c1 * kk[rr * m + j] - c2 * se[rr]) }
         }
+        // ∂L/∂E_jr = −2 (c1 K_rj − c2 (S e_j)_r): lane j of `g0`, `g1` is row j.
+        let g0 = -2 * (c1 * SIMD2(kk[0], kk[1]) - c2 * se0), g1 = -2 * (c1 * SIMD2(kk[2], kk[3]) - c2 * se1)
+        let gE: InlineArray<4, Double> = [g0[0], g1[0], g0[1], g1[1]]
         guard loss.isFinite else { return false }
         for i in 0..<(k * m) { out[layout.a + i] = -eta * gA[i] }
         for l in 0..<m { for i in 0..<m {
