@@ -93,3 +93,47 @@ struct SmallObjectiveTests {
                                          mask: [0, 1, 1, 0]) == nil, "k = 3 is not covered")
     }
 }
+
+@Suite("Substitution test without pow = with pow")
+struct SubstitutionShortcutTests {
+    // Random inputs over many decades, and near-ties |E|·|a_i|³ ≈ 10·|a_j|³ to 1e-9 … 1e-16:
+    // whenever the shortcut decides, its verdict is `substituted`'s (with pow); it decides most
+    // random cases and leaves the closest ties to pow.
+    @Test("clearSubstitution agrees with substituted")
+    func agrees() {
+        let monitor = EventMonitor(features: 2, neurons: 2)
+        let layout = StateLayout(features: 2, neurons: 2)
+        let rng = RandomSource(seed: 99)
+        var decided = 0, undecidedTies = 0
+        let total = 4000
+        for n in 0..<total {
+            let ai = (rng.uniform() - 0.5) * Double.pow(10, Double(rng.uniformInt(7)) - 4)
+            let aj = (rng.uniform() - 0.5) * Double.pow(10, Double(rng.uniformInt(7)) - 4)
+            var e = (rng.uniform() - 0.5) * Double.pow(10, Double(rng.uniformInt(5)) - 2)
+            if n % 2 == 1, ai != 0 {
+                // A near-tie: E = 10 |a_j|³ / |a_i|³ · (1 + δ), δ from ±1e-16 to ±1e-9.
+                let delta = (rng.uniform() < 0.5 ? -1.0 : 1.0) * Double.pow(10, -9 - Double(rng.uniformInt(8)))
+                e = 10 * Double.pow(abs(aj), 3) / Double.pow(abs(ai), 3) * (1 + delta)
+            }
+            var y = Array(repeating: 0.5, count: layout.count)
+            y[layout.a + 0 * 2 + 1] = ai   // a_{ℓ=1, i=2}
+            y[layout.a + 0 * 2 + 0] = aj   // a_{ℓ=1, j=1}
+            y[layout.e + 0 * 2 + 1] = e    // E_{j=1, i=2}
+            let exact = monitor.substituted(y, feature: 0, neuron: 0, by: 1)
+            if let fast = EventMonitor.clearSubstitution(e, ai, aj, factor: 10) {
+                decided += 1
+                #expect(fast == exact, "E \(e), a_i \(ai), a_j \(aj): shortcut \(fast), pow \(exact)")
+            } else if n % 2 == 1 {
+                undecidedTies += 1
+            }
+        }
+        #expect(decided > total / 2, "the shortcut decides most cases (\(decided) of \(total))")
+        #expect(undecidedTies > 0, "the closest ties are left to pow")
+        // Out of the plain range (overflowing cubes, subnormals, NaN): left to pow.
+        #expect(EventMonitor.clearSubstitution(1, 1e100, 1, factor: 10) == nil)
+        #expect(EventMonitor.clearSubstitution(1, 1e-200, 1e-200, factor: 10) == nil)
+        #expect(EventMonitor.clearSubstitution(.nan, 1, 1, factor: 10) == nil)
+        #expect(EventMonitor.clearSubstitution(2, 1, 0, factor: 10) == true)
+        #expect(EventMonitor.clearSubstitution(0, 1, 0.5, factor: 10) == false)
+    }
+}
