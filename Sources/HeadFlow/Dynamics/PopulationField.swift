@@ -109,6 +109,15 @@ public final class PopulationFieldEvaluator {
 
     deinit { work.deallocate(); same.deallocate(); scratch.deallocate() }
 
+    /// `velocity` as the integrator's right-hand side; for the `k = m = 2` path, a
+    /// closure that runs the path directly (no dispatch per evaluation).
+    public var vectorField: VectorField {
+        if let small {
+            return { _, y, dy in small.velocity(y.baseAddress!, into: dy.baseAddress!) }
+        }
+        return { _, y, dy in self.velocity(y, into: dy) }
+    }
+
     /// Writes `dy/dt` at `y`. Returns false when the loss (or a spectral head) is
     /// not finite (an output with zero variance), which stops the integration as non-finite.
     public func velocity(_ y: UnsafeBufferPointer<Double>, into dy: UnsafeMutableBufferPointer<Double>) -> Bool {

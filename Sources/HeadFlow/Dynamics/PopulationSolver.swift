@@ -28,7 +28,7 @@ public struct PopulationSolver: Sendable {
                       events: EventSet = .standard, keep: SampleKeeping = .all, saveEvents: Bool = false) -> Trajectory {
         let evaluator = problem.field.makeEvaluator(neurons: problem.neurons)
         let layout = evaluator.layout
-        let field: VectorField = { _, y, dy in evaluator.velocity(y, into: dy) }
+        let field = evaluator.vectorField
         var integrator = ODEIntegrator(dimension: layout.count, settings: settings, field: field)
         var switchedSteps = 0, switchedEvaluations = 0
         var monitor = EventMonitor(layout: layout, events: events)
