@@ -109,8 +109,9 @@ public final class PopulationFieldEvaluator {
 
     deinit { work.deallocate(); same.deallocate(); scratch.deallocate() }
 
-    /// `velocity` as the integrator's right-hand side; for the `k = m = 2` path, a
-    /// closure that runs the path directly (no dispatch per evaluation).
+    /// `dy/dt` (`velocity`: `dA = −η ∂L/∂A`, `dR = −η ∂L/∂R`, `dE = −η_E ∂L/∂E ∘ mask`) as the
+    /// integrator's right-hand side. Where the `k = m = 2` path covers the field, a closure over
+    /// that path alone (no dispatch per evaluation; the same bits). False for a non-finite loss.
     public var vectorField: VectorField {
         if let small {
             return { _, y, dy in small.velocity(y.baseAddress!, into: dy.baseAddress!) }
