@@ -60,7 +60,7 @@ public struct DiagHeadIsNone: Claim {
         var diff = x.samples.count == y.samples.count ? 0.0 : .infinity
         for (p, q) in zip(x.samples, y.samples) {
             guard p.time == q.time else { diff = .infinity; break }
-            for (u, v) in [(p.a, q.a), (p.b, q.b), (p.e, q.e)] { diff = max(diff, (u - v).maxAbs) }
+            for (u, v) in [(p.a, q.a), (p.b, q.b), (p.e, q.e)] { let g = (u - v).maxAbs; diff = g.isNaN ? .infinity : max(diff, g) }
         }
         var eventDiff = 0.0, compared = 0
         for (e, f) in zip(x.events, y.events) {

@@ -101,8 +101,9 @@ public struct Matrix: Equatable, Sendable {
     /// Frobenius norm `‖M‖_F`.
     public var frobeniusNorm: Double { storage.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 
-    /// Largest absolute entry `max |M_ij|` (0 for an empty matrix).
-    public var maxAbs: Double { storage.reduce(0) { max($0, abs($1)) } }
+    /// Largest absolute entry `max |M_ij|` (0 for an empty matrix; NaN if any entry is NaN, so that a
+    /// comparison `(X − Y).maxAbs < tol` cannot pass on an undefined result).
+    public var maxAbs: Double { storage.reduce(0) { $0.isNaN || $1.isNaN ? .nan : max($0, abs($1)) } }
 
     /// True when every entry is finite (no NaN, no ±Inf).
     public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
