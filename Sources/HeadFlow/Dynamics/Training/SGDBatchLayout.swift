@@ -87,16 +87,25 @@ final class SGDBatchLayout: @unchecked Sendable {
     func featureGradient(online df: Matrix, a: UnsafePointer<Double>, view: Int = 1) -> Matrix {
         var g = Matrix(rows: k, cols: m)
         df.storage.withUnsafeBufferPointer { d in
-            g.storage.withUnsafeMutableBufferPointer { out in
-                for i in 0..<n where (view == 1 ? featureIn1[i] : s - featureIn1[i]) > 0 {
-                    let l = features[i], scale = signs[i] * alpha[l], c = Double(view == 1 ? featureIn1[i] : s - featureIn1[i])
-                    for j in 0..<m {
-                        let x = scale * a[l * m + j]
-                        out[l * m + j] += c * 3 * x * x * scale * d[i * m + j]
-                    }
+            g.storage.withUnsafeMutableBufferPointer { out in featureGradient(online: d.baseAddress!, a: a, view: view, into: out.baseAddress!) }
+        }
+        return g
+    }
+
+    /// `featureGradient(online:a:view:)` on a raw `N × m` buffer, into `out` (`k × m`, overwritten).
+    func featureGradient(online d: UnsafePointer<Double>, a: UnsafePointer<Double>, view: Int = 1,
+                         into out: UnsafeMutablePointer<Double>) {
+        out.update(repeating: 0, count: k * m)
+        alpha.withUnsafeBufferPointer { alpha in
+            for i in 0..<n {
+                let c1 = featureIn1[i], count = view == 1 ? c1 : s - c1
+                if count == 0 { continue }
+                let l = features[i], scale = signs[i] * alpha[l], c = Double(count)
+                for j in 0..<m {
+                    let x = scale * a[l * m + j]
+                    out[l * m + j] += c * 3 * x * x * scale * d[i * m + j]
                 }
             }
         }
-        return g
     }
 }

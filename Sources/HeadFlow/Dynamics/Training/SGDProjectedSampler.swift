@@ -39,7 +39,17 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     private let stats: UnsafeMutablePointer<Double>
     private let shared: UnsafeMutablePointer<Double>
     private let scratch: UnsafeMutablePointer<Double>
-    private(set) var lastBatch: (outputs: Matrix, head: Matrix)?
+    /// The batch loss's buffers; `S`, `GᵀG` and `∂L̂/∂A` of a step.
+    private let bn: BatchNormWorkspace
+    private let small: UnsafeMutablePointer<Double>
+    /// The head `E` the last step used (nil before the first step).
+    private var lastHead: Matrix?
+
+    /// The last step's `f⁽¹⁾` (still in the layout's buffer) and head.
+    var lastBatch: (outputs: Matrix, head: Matrix)? {
+        guard let lastHead else { return nil }
+        return (Matrix(rows: layout.n, cols: m, storage: Array(UnsafeBufferPointer(start: layout.f1, count: layout.n * m))), lastHead)
+    }
 
     /// The sampler at `problem`'s start, drawing with `generator` and splitting each batch over up to `threads` threads.
     init(problem: TrainingProblem, generator: SGDGenerator = .philox, threads: Int = 1) {
@@ -55,9 +65,11 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         stats = .allocate(capacity: 2 * problem.batch * m * m)
         shared = .allocate(capacity: (k + m) * m)
         scratch = .allocate(capacity: layout.chunks.count * max(2 * m, layout.noisePerSample * m))
+        bn = BatchNormWorkspace(n: problem.batch, m: m)
+        small = .allocate(capacity: 2 * m * m + k * m)
     }
 
-    deinit { stats.deallocate(); shared.deallocate(); scratch.deallocate() }
+    deinit { stats.deallocate(); shared.deallocate(); scratch.deallocate(); small.deallocate() }
 
     func step() throws(SGDStepFailure) -> Double {
         stepIndex += 1
@@ -66,31 +78,41 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         for i in 0..<mm { shared[k * m + i] = r.storage[i] }
         let step = stepIndex
         Parallel.forEach(layout.chunks.count, threads: threads) { c in streams.run(self, chunk: c, step: step) }
-        let (f1, f2) = layout.outputs()
-        let ev: BatchNormLossEvaluation
-        do { ev = try loss.evaluate(online: f1, target: f2, head: e) } catch { throw .degenerate(error) }
-        lastBatch = (f1, e)
-        let gradA = layout.featureGradient(online: ev.onlineGradient, a: shared)
+        let lossValue: Double
+        do {
+            lossValue = try e.storage.withUnsafeBufferPointer { (h: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
+                try loss.evaluate(online: layout.f1, target: layout.f2, head: h.baseAddress!, into: bn)
+            }
+        } catch { throw .degenerate(error) }
+        lastHead = e
         // S = 3 Σ_i df_ir M_i and GᵀG = 9 Σ_i df_ir df_is K_i, over samples in order.
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * mm)
-        defer { sums.deallocate() }
-        sums.initialize(repeating: 0, count: 2 * mm)
-        ev.onlineGradient.storage.withUnsafeBufferPointer { dfBuffer in
-            let df = dfBuffer.baseAddress!
+        let df = UnsafePointer(bn.df1), sums = small, gradA = small + 2 * mm
+        sums.update(repeating: 0, count: 2 * mm)
+        if m == 2 {
+            var s00 = 0.0, s01 = 0.0, s10 = 0.0, s11 = 0.0, g00 = 0.0, g01 = 0.0, g10 = 0.0, g11 = 0.0
+            for i in 0..<n {
+                let st = UnsafePointer(stats + 8 * i), d0 = df[2 * i], d1 = df[2 * i + 1]
+                s00 += d0 * st[0]; s01 += d1 * st[1]; s10 += d0 * st[2]; s11 += d1 * st[3]
+                g00 += d0 * d0 * st[4]; g01 += d0 * d1 * st[5]; g10 += d1 * d0 * st[6]; g11 += d1 * d1 * st[7]
+            }
+            sums[0] = s00; sums[1] = s01; sums[2] = s10; sums[3] = s11
+            sums[4] = g00; sums[5] = g01; sums[6] = g10; sums[7] = g11
+        } else {
+        for i in 0..<n {
+            let st = UnsafePointer(stats + 2 * i * mm), di = df + i * m
             for q in 0..<m {
+                let dq = di[q]
                 for c in 0..<m {
-                    var sAcc = 0.0, gAcc = 0.0
-                    for i in 0..<n {
-                        let st = stats + 2 * i * mm + q * m + c, dq = df[i * m + q], dc = df[i * m + c]
-                        sAcc += dc * st[0]
-                        gAcc += dq * dc * st[mm]
-                    }
-                    sums[q * m + c] = 3 * sAcc; sums[mm + q * m + c] = 9 * gAcc
+                    let dc = di[c]
+                    sums[q * m + c] += dc * st[q * m + c]
+                    sums[mm + q * m + c] += dq * dc * st[mm + q * m + c]
                 }
             }
         }
-        let s = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums, count: mm)))
-        var gg = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums + mm, count: mm)))
+        }
+        layout.featureGradient(online: df, a: shared, into: gradA)
+        var s = Matrix(rows: m, cols: m), gg = Matrix(rows: m, cols: m)
+        for q in 0..<mm { s.storage[q] = 3 * sums[q]; gg.storage[q] = 9 * sums[mm + q] }
         for i in 0..<m { for j in 0..<i { let x = 0.5 * (gg[i, j] + gg[j, i]); gg[i, j] = x; gg[j, i] = x } }
         guard let c = LinearAlgebra.gramFactor(gg) else { throw .factorization("Σ_p g_p g_pᵀ") }
         // T = [R − lr σ S; −lr σ L C], R' from its thin QR.
@@ -103,10 +125,11 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         for i in 0..<lc.rows { for j in 0..<m { t[m + i, j] = -rate * lc[i, j] } }
         guard t.isFinite else { throw .nonFiniteState }
         r = LinearAlgebra.triangularFactor(t)
-        for i in 0..<(k * m) { a.storage[i] -= lr * gradA.storage[i] }
-        Self.updateHead(&e, gradient: ev.gradE, mask: mask, rate: lrE)
+        for i in 0..<(k * m) { a.storage[i] -= lr * gradA[i] }
+        let gradE = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: bn.gradE, count: mm)))
+        Self.updateHead(&e, gradient: gradE, mask: mask, rate: lrE)
         guard a.isFinite, r.isFinite, e.isFinite else { throw .nonFiniteState }
-        return ev.loss
+        return lossValue
     }
 
     /// Chunk `c`: draws its samples and, per sample, `f⁽¹⁾`, `f⁽²⁾`, `M_i`, `K_i`
