@@ -105,6 +105,7 @@ struct PhiloxStream: RandomStream {
     /// `count` draws of `N(0, 1)` into `out`: the same values as `count` calls of
     /// `standardNormal()`, reading the word buffer in a tight loop.
     mutating func fillStandardNormal(_ out: UnsafeMutablePointer<Double>, count: Int) {
+        let w = zigW, k = zigK
         var produced = 0
         while produced < count {
             if used == PhiloxBuffer.words {
@@ -118,9 +119,10 @@ struct PhiloxStream: RandomStream {
                 let word = words[position]
                 position += 1
                 let i = Int(word & 0x7F), j = word >> 8
-                let x = Double(j) * zigW[i]
-                if j < zigK[i] {
-                    out[produced] = word & 0x80 != 0 ? -x : x
+                let x = Double(j) * w[i]
+                if j < k[i] {
+                    // x ≥ 0: setting the sign bit is `-x` (bit 7 of the word), without a branch.
+                    out[produced] = Double(bitPattern: x.bitPattern | UInt64(word & 0x80) << 56)
                     produced += 1
                 } else {
                     used = position

@@ -165,38 +165,38 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         }
     }
 
-    /// `work` for `m = 2`, the sums in registers.
+    /// `work` for `m = 2`, the sums in registers: lane `j` of each `SIMD2` does neuron `j`'s
+    /// arithmetic in the order of the scalar loop (`h_j = R_0j z_0 + R_1j z_1`, then the sums).
     private func workTwoNeurons<S: RandomStream>(chunk c: Int, stream rng: inout S) {
+        typealias V = SIMD2<Double>
         let u = layout.noisePerSample
         let aPtr = UnsafePointer(shared), rp = UnsafePointer(shared + k * 2)
-        let r00 = sigma * rp[0], r01 = sigma * rp[1], r10 = sigma * rp[2], r11 = sigma * rp[3]
+        let row0 = V(sigma * rp[0], sigma * rp[1]), row1 = V(sigma * rp[2], sigma * rp[3])
         let zs = scratch + c * max(4, 2 * u)
         for i in layout.chunks[c] {
             layout.drawSample(i, &rng, a: aPtr)
             let u1 = layout.noiseIn1[i]
             rng.fillStandardNormal(zs, count: 2 * u)
             var z = UnsafePointer(zs)
-            var f10 = 0.0, f11 = 0.0, f20 = 0.0, f21 = 0.0
-            var m00 = 0.0, m01 = 0.0, m10 = 0.0, m11 = 0.0, k00 = 0.0, k01 = 0.0, k11 = 0.0
+            var f1 = V.zero, f2 = V.zero, m0 = V.zero, m1 = V.zero, k0 = V.zero, k1 = V.zero
             for _ in 0..<u1 {
                 let z0 = z[0], z1 = z[1]
                 z += 2
-                let h0 = r00 * z0 + r10 * z1, h1 = r01 * z0 + r11 * z1
-                let s0 = h0 * h0, s1 = h1 * h1
-                f10 += s0 * h0; f11 += s1 * h1
-                m00 += z0 * s0; m01 += z0 * s1; m10 += z1 * s0; m11 += z1 * s1
-                k00 += s0 * s0; k01 += s0 * s1; k11 += s1 * s1
+                let h = row0 * z0 + row1 * z1, sq = h * h
+                f1 += sq * h
+                m0 += z0 * sq; m1 += z1 * sq
+                k0 += sq[0] * sq; k1 += sq[1] * sq
             }
             for _ in u1..<u {
                 let z0 = z[0], z1 = z[1]
                 z += 2
-                let h0 = r00 * z0 + r10 * z1, h1 = r01 * z0 + r11 * z1
-                f20 += h0 * h0 * h0; f21 += h1 * h1 * h1
+                let h = row0 * z0 + row1 * z1
+                f2 += h * h * h
             }
-            let f1 = layout.f1 + 2 * i, f2 = layout.f2 + 2 * i, st = stats + 8 * i
-            f1[0] += f10; f1[1] += f11; f2[0] += f20; f2[1] += f21
-            st[0] = m00; st[1] = m01; st[2] = m10; st[3] = m11
-            st[4] = k00; st[5] = k01; st[6] = k01; st[7] = k11
+            let out1 = layout.f1 + 2 * i, out2 = layout.f2 + 2 * i, st = stats + 8 * i
+            out1[0] += f1[0]; out1[1] += f1[1]; out2[0] += f2[0]; out2[1] += f2[1]
+            st[0] = m0[0]; st[1] = m0[1]; st[2] = m1[0]; st[3] = m1[1]
+            st[4] = k0[0]; st[5] = k0[1]; st[6] = k0[1]; st[7] = k1[1]
         }
     }
 
