@@ -105,7 +105,7 @@ struct PhiloxStream: RandomStream {
     /// `count` draws of `N(0, 1)` into `out`: the same values as `count` calls of
     /// `standardNormal()`, reading the word buffer in a tight loop.
     mutating func fillStandardNormal(_ out: UnsafeMutablePointer<Double>, count: Int) {
-        let w = zigW, k = zigK
+        let w = zigW, k = zigK, words = UnsafePointer(buffer.words)
         var produced = 0
         while produced < count {
             if used == PhiloxBuffer.words {
@@ -113,28 +113,29 @@ struct PhiloxStream: RandomStream {
                 counter.x &+= 8
                 used = 0
             }
-            let words = buffer.words
-            var position = used
-            while position < PhiloxBuffer.words && produced < count {
-                let word = words[position]
-                position += 1
+            // Inner rectangles: one word, one value, until a word falls outside or the run ends.
+            let run = min(PhiloxBuffer.words &- used, count &- produced)
+            let source = words + used, target = out + produced
+            var t = 0
+            while t < run {
+                let word = source[t]
                 let i = Int(word & 0x7F), j = word >> 8
+                if j >= k[i] { break }
+                // x ≥ 0: setting the sign bit is `-x` (bit 7 of the word), without a branch.
                 let x = Double(j) * w[i]
-                if j < k[i] {
-                    // x ≥ 0: setting the sign bit is `-x` (bit 7 of the word), without a branch.
-                    out[produced] = Double(bitPattern: x.bitPattern | UInt64(word & 0x80) << 56)
-                    produced += 1
-                } else {
-                    used = position
-                    if let y = NormalZiggurat.shared.outside(layer: i, x: x, &self) {
-                        out[produced] = word & 0x80 != 0 ? -y : y
-                        produced += 1
-                    }
-                    position = used
-                    if position == PhiloxBuffer.words { break }
-                }
+                target[t] = Double(bitPattern: x.bitPattern | UInt64(word & 0x80) << 56)
+                t &+= 1
             }
-            used = position
+            used &+= t; produced &+= t
+            if t == run { continue }
+            // The wedge or the tail: its extra uniforms come from the stream's next words.
+            let word = words[used]
+            used += 1
+            let i = Int(word & 0x7F)
+            if let y = NormalZiggurat.shared.outside(layer: i, x: Double(word >> 8) * w[i], &self) {
+                out[produced] = word & 0x80 != 0 ? -y : y
+                produced += 1
+            }
         }
     }
 
