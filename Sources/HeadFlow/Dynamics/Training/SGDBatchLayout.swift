@@ -75,6 +75,17 @@ final class SGDBatchLayout: @unchecked Sendable {
         }
     }
 
+    /// Sets row `i` of `slopes` (`N × m`) to sample `i`'s `∂f_j(X⁽ⁱ'¹⁾)/∂a_{ℓj} = n₁ · 3 (ε α_ℓ a_{ℓj})² ε α_ℓ`
+    /// (its `ℓ`, `ε`, `n₁` drawn), the factor of `∂L/∂f_j` in `featureGradient`, formed in the same order.
+    @inline(__always)
+    func featureSlope(_ i: Int, a: UnsafePointer<Double>, into slopes: UnsafeMutablePointer<Double>) {
+        let l = features[i], scale = signs[i] * alpha[l], c = Double(featureIn1[i])
+        for j in 0..<m {
+            let x = scale * a[l * m + j]
+            slopes[i * m + j] = c * 3 * x * x * scale
+        }
+    }
+
     /// `f⁽¹⁾`, `f⁽²⁾` as matrices (for `BatchNormLoss`).
     func outputs() -> (Matrix, Matrix) {
         (Matrix(rows: n, cols: m, storage: Array(UnsafeBufferPointer(start: f1, count: n * m))),

@@ -42,6 +42,8 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     /// The batch loss's buffers; `S`, `GᵀG` and `∂L̂/∂A` of a step.
     private let bn: BatchNormWorkspace
     private let small: UnsafeMutablePointer<Double>
+    /// Per sample `∂f⁽¹⁾_j/∂a_{ℓj}` (`N × m`, `m = 2` only), formed by the chunks.
+    private let slopes: UnsafeMutablePointer<Double>
     /// The head `E` the last step used (nil before the first step).
     private var lastHead: Matrix?
 
@@ -67,9 +69,10 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         scratch = .allocate(capacity: layout.chunks.count * max(2 * m, layout.noisePerSample * m))
         bn = BatchNormWorkspace(n: problem.batch, m: m)
         small = .allocate(capacity: 2 * m * m + k * m)
+        slopes = .allocate(capacity: problem.batch * m)
     }
 
-    deinit { stats.deallocate(); shared.deallocate(); scratch.deallocate(); small.deallocate() }
+    deinit { stats.deallocate(); shared.deallocate(); scratch.deallocate(); small.deallocate(); slopes.deallocate() }
 
     func step() throws(SGDStepFailure) -> Double {
         stepIndex += 1
@@ -89,28 +92,35 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         let df = UnsafePointer(bn.df1), sums = small, gradA = small + 2 * mm
         sums.update(repeating: 0, count: 2 * mm)
         if m == 2 {
+            // With ∂L̂/∂A = Σ_i (slope_i ∘ df_i) on row ℓ_i (`featureGradient`), in one pass.
             var s00 = 0.0, s01 = 0.0, s10 = 0.0, s11 = 0.0, g00 = 0.0, g01 = 0.0, g10 = 0.0, g11 = 0.0
+            gradA.update(repeating: 0, count: k * 2)
+            let counts = UnsafePointer(layout.featureIn1), features = UnsafePointer(layout.features)
             for i in 0..<n {
                 let st = UnsafePointer(stats + 8 * i), d0 = df[2 * i], d1 = df[2 * i + 1]
                 s00 += d0 * st[0]; s01 += d1 * st[1]; s10 += d0 * st[2]; s11 += d1 * st[3]
                 g00 += d0 * d0 * st[4]; g01 += d0 * d1 * st[5]; g10 += d1 * d0 * st[6]; g11 += d1 * d1 * st[7]
+                if counts[i] > 0 {
+                    let row = gradA + 2 * features[i]
+                    row[0] += slopes[2 * i] * d0; row[1] += slopes[2 * i + 1] * d1
+                }
             }
             sums[0] = s00; sums[1] = s01; sums[2] = s10; sums[3] = s11
             sums[4] = g00; sums[5] = g01; sums[6] = g10; sums[7] = g11
         } else {
-        for i in 0..<n {
-            let st = UnsafePointer(stats + 2 * i * mm), di = df + i * m
-            for q in 0..<m {
-                let dq = di[q]
-                for c in 0..<m {
-                    let dc = di[c]
-                    sums[q * m + c] += dc * st[q * m + c]
-                    sums[mm + q * m + c] += dq * dc * st[mm + q * m + c]
+            for i in 0..<n {
+                let st = UnsafePointer(stats + 2 * i * mm), di = df + i * m
+                for q in 0..<m {
+                    let dq = di[q]
+                    for c in 0..<m {
+                        let dc = di[c]
+                        sums[q * m + c] += dc * st[q * m + c]
+                        sums[mm + q * m + c] += dq * dc * st[mm + q * m + c]
+                    }
                 }
             }
+            layout.featureGradient(online: df, a: shared, into: gradA)
         }
-        }
-        layout.featureGradient(online: df, a: shared, into: gradA)
         var s = Matrix(rows: m, cols: m), gg = Matrix(rows: m, cols: m)
         for q in 0..<mm { s.storage[q] = 3 * sums[q]; gg.storage[q] = 9 * sums[mm + q] }
         for i in 0..<m { for j in 0..<i { let x = 0.5 * (gg[i, j] + gg[j, i]); gg[i, j] = x; gg[j, i] = x } }
@@ -175,6 +185,7 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         let zs = scratch + c * max(4, 2 * u)
         for i in layout.chunks[c] {
             layout.drawSample(i, &rng, a: aPtr)
+            layout.featureSlope(i, a: aPtr, into: slopes)
             let u1 = layout.noiseIn1[i]
             rng.fillStandardNormal(zs, count: 2 * u)
             var z = UnsafePointer(zs)
