@@ -12,4 +12,10 @@ void headflow_philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3,
 /// 1 when `headflow_philox4x32_10` uses the AVX2 path on this CPU, else 0.
 int headflow_philox_vectorised(void);
 
+/// The ziggurat's inner-rectangle step (Marsaglia & Tsang, 128 layers, GSL's word layout) over
+/// words[0 … count − 1]: word t gives layer i = t & 0x7F, sign bit 0x80 and abscissa j = t >> 8,
+/// accepted when j < k[i], as out[t] = ±j·w[i]. Stops at the first word not accepted and returns
+/// how many were (count when all were); that word and the rest are left to the caller.
+int headflow_ziggurat_accept(const uint32_t *words, int count, const double *w, const uint32_t *k, double *out);
+
 #endif

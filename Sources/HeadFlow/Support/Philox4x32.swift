@@ -94,17 +94,7 @@ struct PhiloxStream: RandomStream {
             }
             // Inner rectangles: one word, one value, until a word falls outside or the run ends.
             let run = min(PhiloxBuffer.words &- used, count &- produced)
-            let source = words + used, target = out + produced
-            var t = 0
-            while t < run {
-                let word = source[t]
-                let i = Int(word & 0x7F), j = word >> 8
-                if j >= k[i] { break }
-                // x ≥ 0: setting the sign bit is `-x` (bit 7 of the word), without a branch.
-                let x = Double(j) * w[i]
-                target[t] = Double(bitPattern: x.bitPattern | UInt64(word & 0x80) << 56)
-                t &+= 1
-            }
+            let t = Int(headflow_ziggurat_accept(words + used, Int32(run), w, k, out + produced))
             used &+= t; produced &+= t
             if t == run { continue }
             // The wedge or the tail: its extra uniforms come from the stream's next words.
