@@ -37,6 +37,7 @@ let package = Package(
             dependencies: [
                 "HeadFlow",
                 "headflow",
+                "CPhilox",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

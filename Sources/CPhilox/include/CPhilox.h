@@ -18,4 +18,11 @@ int headflow_philox_vectorised(void);
 /// how many were (count when all were); that word and the rest are left to the caller.
 int headflow_ziggurat_accept(const uint32_t *words, int count, const double *w, const uint32_t *k, double *out);
 
+/// A spin-wait hint (x86 `pause`; nothing elsewhere), for threads polling a flag.
+static inline void headflow_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 #endif
