@@ -84,15 +84,14 @@ struct SGDKernelTests {
             #expect(same(fast.df1, plain.df1, n * m) && same(fast.gradE, plain.gradE, m * m) && same(fast.rho, plain.rho, m))
             if throughTarget { #expect(same(fast.df2, plain.df2, n * m)) }
         }
-        // The same errors: a non-finite target output, then a constant online coordinate.
+        // The same errors: a non-finite target output; an online output that is zero throughout.
         var bad = f2; bad[7] = .nan
         for vectorised in [true, false] {
             #expect(throws: DegenerateBatch.nonFinite(quantity: "target output f(X⁽²⁾)")) {
                 try BatchNormLoss().evaluate(online: f1, target: bad, head: e, into: BatchNormWorkspace(n: n, m: m), vectorised: vectorised)
             }
-            var flat = f1
-            for i in 0..<n { for r in 0..<m { flat[i * m + r] = 1 } }
-            #expect(throws: DegenerateBatch.self) {
+            let flat = [Double](repeating: 0, count: n * m)
+            #expect(throws: DegenerateBatch.zeroVariance(branch: .online, coordinate: 1, variance: 0)) {
                 try BatchNormLoss().evaluate(online: flat, target: f2, head: e, into: BatchNormWorkspace(n: n, m: m), vectorised: vectorised)
             }
         }
