@@ -74,15 +74,11 @@ struct FeaturesCommand: ParsableCommand {
             try table.base.validate()
             try table.validate()
         } catch { throw error.validation }
-        let quiet = self.quiet
-        let start = Date()
-        let cells = try table.compute(jobs: jobs) { done, total in
-            guard !quiet else { return }
-            let elapsed = Date().timeIntervalSince(start)
-            let left = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-            FileHandle.standardError.write(Data(String(format: "\r[%d/%d runs] %.1f s elapsed, ~%.0f s left ", done, total, elapsed, left).utf8))
-            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-        }
+        let bar = ProgressBar("features", unit: "runs", total: table.featureCounts.count * table.heads.count * table.seeds.count,
+                              enabled: !quiet)
+        let lock = NSLock()
+        let cells = try table.compute(jobs: jobs) { _, _ in lock.withLock { bar.tick() } }
+        bar.finish()
         let failures = cells.flatMap(\.failures)
         let runs = cells.reduce(0) { $0 + $1.counts.count }
         if let empty = cells.first(where: { $0.counts.allSatisfy { $0 == nil } }) {

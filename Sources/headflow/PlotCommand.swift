@@ -19,8 +19,8 @@ struct PlotFeaturesCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The JSON of headflow features --format json.", valueName: "FEATURES.json"))
     var input: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
-    var output: String
+    @OptionGroup var file: FigureFile
+    var output: String { file.output }
 
     func run() throws {
         let gnuplot = try Gnuplot.locate()
@@ -42,8 +42,8 @@ struct PlotTrajectoryCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The JSON of headflow run --format json (or train).", valueName: "RUN.json"))
     var input: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
-    var output: String
+    @OptionGroup var file: FigureFile
+    var output: String { file.output }
 
     func run() throws {
         let gnuplot = try Gnuplot.locate()
@@ -65,8 +65,8 @@ struct PlotPhaseCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("A sweep JSON (sweep --format json) or a sweep --out directory.", valueName: "SWEEP.json"))
     var input: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
-    var output: String
+    @OptionGroup var file: FigureFile
+    var output: String { file.output }
     @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp("What to colour (as in sweep).", valueName: "METRIC"))
     var outcome: String = "outcome"
 
@@ -93,8 +93,8 @@ struct PlotRankCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("JSONs of headflow run --format json, one curve each.", valueName: "RUN.json"))
     var inputs: [String]
-    @Option(name: .shortAndLong, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
-    var output: String
+    @OptionGroup var file: FigureFile
+    var output: String { file.output }
     @Option(help: ArgumentHelp("Curve labels, comma-separated, in the order of the inputs (default: from each run's parameters).", valueName: "LABELS"))
     var labels: String?
     @Option(help: ArgumentHelp("Which rank: erank_f, rankme_f, erank_F, rankme_F.", valueName: "KEY"))
@@ -114,6 +114,13 @@ struct PlotRankCommand: ParsableCommand {
         } catch { throw ValidationError("\(error)") }
         try gnuplot.draw(figure)
     }
+}
+
+/// `-o FILE`, the figure every `plot` subcommand writes (any value is taken as the file name, so
+/// `-o -1` is checked as a name, not read as a missing value).
+struct FigureFile: ParsableArguments {
+    @Option(name: .shortAndLong, parsing: .unconditional, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
+    var output: String
 }
 
 /// Runs gnuplot on a figure in a temporary directory.

@@ -51,8 +51,9 @@ private func quoted(_ words: [String]) -> String {
 // parallel — exactly the README's commands — merge to the very bytes of the same sweep run in one process.
 @Suite("Distributed sweeps: a Slurm job array and GNU parallel, run for real", .serialized)
 struct DistributedTests {
-    /// 12 cells (3 values of η_E/η × 4 seeds) of a k = m = 4 flow, about a second each in a debug build.
-    static let grid = ["--alpha", "1.5,1.3,1.1,0.9", "--prob", "0.25,0.25,0.25,0.25", "--neurons", "4", "--t-end", "1e5",
+    /// 12 cells (3 values of η_E/η × 4 seeds) of a k = m = 6 flow (equal p_ℓ), about 0.3 s each in a release
+    /// build: long enough that a shard cancelled after its first cell cannot finish its other two first.
+    static let grid = ["--alpha", "1.5,1.4,1.3,1.2,1.1,1.0", "--neurons", "6", "--t-end", "1e5",
                        "--vary", "eta-e-ratio=0.01,0.03,0.1", "--vary", "seed=1:4:lin:4"]
 
     /// The sweep run in one process (computed once for both tests).

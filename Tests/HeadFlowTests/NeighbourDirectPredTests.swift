@@ -19,6 +19,16 @@ struct NeighbourDirectPredTests {
         #expect((e - rotated(1.1, second + 0.1, angle: 0.7)).maxAbs < 1e-12, "\(e)")
     }
 
+    // The defaults are DirectPred's (docs/MODEL.md §6: ε = 0.1, raw S, γ = 1/2), whatever the scale of S, also
+    // when its largest eigenvalue is below 1.
+    @Test("default rule: ε = 0.1, γ = 1/2, raw, at any scale of S", arguments: [1e-3, 0.3, 1.0, 1e3])
+    func defaults(scale: Double) {
+        let rule = DirectPredHead()
+        #expect(rule.source == .raw)
+        let e = rule.head(secondMoment: rotated(4 * scale, scale, angle: 0.7))
+        #expect((e - rotated(1.1, 0.6, angle: 0.7)).maxAbs < 1e-12, "\(e)")
+    }
+
     // Symmetric, eigenvectors of S, eigenvalues (λ_i/λ_max)^γ + ε; scale- and ε-behaviour; hot path = readable.
     @Test("symmetric, shares S's eigenvectors, stated eigenvalues, ε shift, scale invariance")
     func properties() async {

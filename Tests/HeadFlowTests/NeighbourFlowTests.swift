@@ -160,6 +160,25 @@ struct NeighbourFlowTests {
         #expect(times[0] > times[1] && times[1] > times[2] && times[2] > t0)
     }
 
+    // With --stepper auto an EMA run leaves rk8pd after 500 steps (its block relaxes at rate 1/τ, a stiffness
+    // the explicit stepper pays for over the whole run): far fewer steps than rk8pd alone, the same answer.
+    @Test("EMA, stepper auto: msbdf after 500 steps, fewer steps than rk8pd, the same events and final state")
+    func emaAutoSwitchesEarly() throws {
+        var spec = canonicalSpec(head: .offdiag); spec.target = .ema; spec.emaTau = 1
+        let auto = try solved(spec)
+        spec.stepper = .rk8pd
+        let explicit = try solved(spec)
+        #expect(explicit.steps > 4_000 && auto.evaluations < explicit.evaluations / 3,
+                "evaluations: auto \(auto.evaluations) (\(auto.steps) steps), rk8pd \(explicit.evaluations) (\(explicit.steps) steps)")
+        for name in ["learn_w1_v1", "substitution", "learn_w2_v2"] {
+            let a = try #require(auto.time(of: name)), b = try #require(explicit.time(of: name))
+            #expect(abs(a - b) < 1e-5 * b, "\(name): auto \(a), rk8pd \(b)")
+        }
+        let fa = try #require(auto.samples.last), fb = try #require(explicit.samples.last)
+        // rk8pd alone and msbdf alone differ by ~1e-6 here too (rtol 1e-8 over 2·10⁴ time units).
+        #expect((fa.a - fb.a).maxAbs < 1e-5 && (fa.e - fb.e).maxAbs < 1e-5, "final A: \(fa.a) vs \(fb.a)")
+    }
+
     // Every recorded sample of a DirectPred run carries the head of its state's S, and the ranks of f and E f.
     @Test("DirectPred in the solver: E = DirectPredHead(S) and the ranks at each sample", arguments: [HeadKind.directpred, .directcopy])
     func directPredSamples(head: HeadKind) throws {

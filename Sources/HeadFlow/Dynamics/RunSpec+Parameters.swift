@@ -29,7 +29,7 @@ extension RunParameter {
               + "tighter than 1e-14 is below double precision).", range: "a tolerance in [1e-14, 1e-2]") { $0 >= 1e-14 && $0 <= 1e-2 },
         .real("atol", \.atol, "Absolute tolerance of the GSL error control (the state's entries are O(0.01–1)).",
               range: "a tolerance in [0, 1e-2]") { $0 >= 0 && $0 <= 1e-2 },
-        .choice("stepper", \.stepper, "GSL odeiv2 stepper: auto is rk8pd, then msbdf after 5000 steps (stiff tails); "
+        .choice("stepper", \.stepper, "GSL odeiv2 stepper: auto is rk8pd, then msbdf after 5000 steps (500 with --target ema; stiff tails); "
                 + "implicit ones use a finite-difference Jacobian."),
         .integer("points", \.points, "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end.", range: "an integer ≥ 2") { $0 >= 2 },
         .integer("max-steps", \.maxSteps, "At most this many accepted integrator steps.", range: "an integer ≥ 1") { $0 >= 1 },

@@ -76,8 +76,13 @@ public struct RunSpec: Equatable, Sendable {
         return f
     }
 
-    /// Integrator settings.
-    public var settings: IntegratorSettings { IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps) }
+    /// Integrator settings. With `--stepper auto` the switch to `msbdf` comes after
+    /// `IntegratorSettings.stiffAfterEMA` rk8pd steps for the EMA target (its block relaxes at
+    /// rate 1/τ, which bounds an explicit step by a few τ over the whole run), after 5000 otherwise.
+    public var settings: IntegratorSettings {
+        IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps,
+                           stiffAfter: target == .ema ? IntegratorSettings.stiffAfterEMA : 5_000)
+    }
 
     /// The start this spec names.
     public var initialCondition: InitialCondition {

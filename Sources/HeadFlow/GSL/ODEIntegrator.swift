@@ -58,6 +58,8 @@ public struct IntegratorSettings: Equatable, Sendable, Codable {
     public var maxSteps: Int = 5_000_000
     /// With `.auto`: accepted `rk8pd` steps after which the solve continues with `msbdf`.
     public var stiffAfter: Int = 5_000
+    /// `stiffAfter` for a flow with an EMA target block (a linear relaxation at rate 1/τ).
+    public static let stiffAfterEMA = 500
 
     /// Defaults: auto (rk8pd, then msbdf on a stiff tail), rtol 1e-8, atol 1e-12.
     public init(stepper: StepperKind = .auto, rtol: Double = 1e-8, atol: Double = 1e-12,

@@ -95,7 +95,7 @@ public enum ValueSpec {
             let parts = trimmed.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingSpaces }
             guard parts.count == 4, let lo = Double(parts[0]), let hi = Double(parts[1]), lo.isFinite, hi.isFinite,
                   parts[2] == "lin" || parts[2] == "log", let n = Int(parts[3]) else {
-                throw fail("a range lo:hi:lin|log:n (got \(parts.count) fields), or \(forms)")
+                throw fail("a range lo:hi:lin|log:n (4 fields, not \(parts.count)), or \(forms)")
             }
             guard n >= 1, n <= 100_000 else { throw fail("a range with n in 1…100000 points") }
             let log = parts[2] == "log"
@@ -104,7 +104,7 @@ public enum ValueSpec {
             let integral = parameter.kind == .integer
             for x in points {
                 if integral {
-                    guard abs(x) < 9e15 else { throw fail("integers (got \(x))") }
+                    guard abs(x) < 9e15 else { throw fail("integers (\(x) is too large)") }
                     values.append(.integer(Int(x.rounded())))
                 } else {
                     values.append(.real(decimalRounded(x)))
@@ -120,17 +120,17 @@ public enum ValueSpec {
                 case .integer, .real:
                     if parameter.kind == .integer {
                         guard let i = Int(s) ?? Double(s).flatMap({ $0.rounded() == $0 && abs($0) < 9e15 ? Int($0) : nil }) else {
-                            throw fail("a list of integers (got \"\(s)\")")
+                            throw fail("a list of integers (\"\(s)\" is not one)")
                         }
                         values.append(.integer(i))
                     } else {
-                        guard let x = Double(s), x.isFinite else { throw fail("a list of finite numbers (got \"\(s)\")") }
+                        guard let x = Double(s), x.isFinite else { throw fail("a list of finite numbers (\"\(s)\" is not one)") }
                         values.append(.real(x))
                     }
                 case .list, .matrix:
                     throw fail("an entry of \(parameter.name) (as \(parameter.name)[…]); the whole list or matrix is not varied")
                 case .choice(let names):
-                    guard names.contains(s) else { throw fail("a list of \(names.joined(separator: ", ")) (got \"\(s)\")") }
+                    guard names.contains(s) else { throw fail("a list of \(names.joined(separator: ", ")) (\"\(s)\" is not one)") }
                     values.append(.text(s))
                 }
             }
