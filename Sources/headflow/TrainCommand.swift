@@ -12,24 +12,30 @@ struct TrainCommand: ParsableCommand {
         the SGD state (A = VᵀW, B = WᵀΠW, E) with the population ρ and loss at it; events are the first step \
         time their condition holds. Ranks: erank_f, rankme_f, erank_F, rankme_F are population values at the SGD \
         state; the *_batch ones are estimated from the step's batch of view-1 outputs. JSON keys: those of `run` plus \
-        norms. A progress bar with rate and time left goes to stderr once a run takes over a second (--quiet: none); \
+        norms. A progress bar with rate and time left goes to stderr once a run takes over a second (--progress-after; --quiet: none); \
         the wall-clock time never enters the result, so the same seed gives the same bytes. \
         A degenerate batch (zero BN variance) or a non-finite loss stops with an error naming the step (exit 1).
         """)
 
     @OptionGroup var options: TrainOptions
+    @Option(name: .customLong("progress-after"), parsing: .unconditional,
+            help: ArgumentHelp("Seconds before the progress bar appears (≥ 0; 0: at once).", valueName: "seconds"))
+    var progressAfter: Double = 1
     @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
     func run() throws {
         let spec: TrainSpec, problem: TrainingProblem, fmt: OutputFormat
-        do {
+        do throws(ParameterError) {
             fmt = try OutputFormat.parse(format, allowed: [.table, .json, .csv])
             spec = try options.spec()
             problem = try spec.problem()
+            guard progressAfter.isFinite, progressAfter >= 0, progressAfter <= 1e9 else {
+                throw ParameterError("progress-after", must: "a number of seconds in [0, 1e9]", got: "\(progressAfter)")
+            }
         } catch { throw error.validation }
         let bar = ProgressBar("train", unit: "steps", total: problem.steps, enabled: !options.quiet,
-                              after: .seconds(1), redraw: .milliseconds(100))
+                              after: .milliseconds(Int64((progressAfter * 1000).rounded())), redraw: .milliseconds(100))
         let trajectory = spec.solver.solve(problem, every: spec.logEvery) { n, _, t, loss in
             bar.advance(to: n, note: "t = \(NumberFormat.short(t))  batch loss \(NumberFormat.short(loss))")
         }

@@ -25,8 +25,14 @@ struct NeighbourDirectPredTests {
     func defaults(scale: Double) {
         let rule = DirectPredHead()
         #expect(rule.source == .raw)
-        let e = rule.head(secondMoment: rotated(4 * scale, scale, angle: 0.7))
-        #expect((e - rotated(1.1, 0.6, angle: 0.7)).maxAbs < 1e-12, "\(e)")
+        // Full rank (eigenvalues 4c, c) and rank one (diag(c, 0), exactly: a rounding error δ in the zero
+        // eigenvalue would move the head by sqrt(δ)): the head is defined for both, on both paths.
+        for (s, expected) in [(rotated(4 * scale, scale, angle: 0.7), rotated(1.1, 0.6, angle: 0.7)),
+                              (Matrix([[scale, 0], [0, 0]]), Matrix([[1.1, 0], [0, 0.1]]))] {
+            let e = rule.head(secondMoment: s), fast = hotPath(rule, s)
+            #expect((e - expected).maxAbs < 1e-12, "\(e)")
+            #expect(fast.isFinite && (fast - expected).maxAbs < 1e-12, "hot path \(fast)")
+        }
     }
 
     // Symmetric, eigenvectors of S, eigenvalues (λ_i/λ_max)^γ + ε; scale- and ε-behaviour; hot path = readable.
@@ -84,7 +90,9 @@ struct NeighbourDirectPredTests {
     func hotPath(_ rule: DirectPredHead, _ s: Matrix) -> Matrix {
         let m = s.rows
         var out = Matrix(rows: m, cols: m)
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: m * m + m)
+        // The m² + m scratch doubles, then a guard region of −1 that a correct write never reads.
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: m * m + m + 16)
+        scratch.initialize(repeating: -1, count: m * m + m + 16)
         defer { scratch.deallocate() }
         let ws = SymmetricEigenWorkspace(order: m)
         s.storage.withUnsafeBufferPointer { sp in

@@ -44,7 +44,8 @@ func relativeGap(_ x: [Double], _ y: [Double]) -> Double {
 @Suite("Stop-gradient off and the EMA target's velocity")
 struct NeighbourGradientTests {
     static let shapes = [(2, 2), (3, 3), (2, 4)]
-    static func model(k: Int) -> DataModel { DataModel(alpha: Array([1.5, 1.0, 0.8].prefix(k))) }
+    // σ_ξ ≠ 1, so that a wrong power or factor of the noise term cannot hide behind 1^n = 1.
+    static func model(k: Int) -> DataModel { DataModel(alpha: Array([1.5, 1.0, 0.8].prefix(k)), noise: 0.8) }
 
     // Without stop-gradient the gradient is that of L with the target moving: central differences.
     @Test("stop-grad off: analytic gradient = finite differences of L(target = online)", arguments: shapes)

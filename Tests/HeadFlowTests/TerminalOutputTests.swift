@@ -100,10 +100,11 @@ struct TerminalOutputTests {
         #expect(!loud.out.contains("L_star="))
     }
 
-    @Test("train: a progress bar with rate and time left on stderr after a second; stdout the same with --quiet")
+    @Test("train: a progress bar with rate and time left on stderr (--progress-after 0); stdout the same with --quiet")
     func trainProgress() throws {
-        // About two seconds of SGD in a debug build: long enough for the bar.
-        let args = ["train", "--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--steps", "60", "--t-end", "60", "--points", "5"]
+        // The bar from the first step (by default it waits a second, and this run may take less).
+        let args = ["train", "--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--steps", "60", "--t-end", "60", "--points", "5",
+                    "--progress-after", "0"]
         let loud = try runHeadflow(args + ["--format", "csv"])
         let quiet = try runHeadflow(args + ["--format", "csv", "--quiet"])
         #expect(loud.code == 0 && quiet.code == 0)
@@ -118,6 +119,17 @@ struct TerminalOutputTests {
         let bar = try #require(loud.err.split(separator: "\n").last)
         #expect(bar.hasPrefix("train [########################] 60/60 steps"))
         #expect(bar.contains("steps/s") && bar.contains("0:00 left") && bar.contains("batch loss"))
+    }
+
+    @Test("train: no bar for a run shorter than --progress-after; a bad value is one line, exit 64")
+    func trainProgressDelay() throws {
+        let args = ["train", "--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--steps", "3", "--t-end", "3", "--points", "2"]
+        let silent = try runHeadflow(args + ["--progress-after", "600"])
+        #expect(silent.code == 0 && silent.err.isEmpty)
+        for bad in ["-1", "nan", "inf"] {
+            let r = try runHeadflow(args + ["--progress-after", bad])
+            #expect(r.code == 64 && r.out.isEmpty && r.err.contains("--progress-after") && r.err.split(separator: "\n").count == 1, "\(bad): \(r.err)")
+        }
     }
 
     @Test("merge takes sweep's output options: --quiet and --format give sweep's bytes")

@@ -23,6 +23,11 @@ struct EventMonitor {
     /// substitution[l][j][i]
     var substitution: [[[Double?]]]
     var peaks: [[PeakRecord?]]
+    /// The last `substituted` test per `(ℓ, j, i)` made while watching steps: its inputs
+    /// `(E_ji, a_ℓi, a_ℓj)` and verdict. A step starts where the last one ended, so its start
+    /// state repeats the last test's inputs; the verdict is reused instead of recomputed
+    /// (the test is a function of those three values only).
+    private var lastTest: [(inputs: (Double, Double, Double), verdict: Bool)?]
 
     init(features k: Int, neurons m: Int, learnThreshold: Double = 0.9, substitutionFactor: Double = 10) {
         self.init(layout: StateLayout(features: k, neurons: m),
@@ -39,6 +44,7 @@ struct EventMonitor {
         learn = Array(repeating: Array(repeating: nil, count: m), count: k)
         firstLearner = Array(repeating: nil, count: k)
         substitution = Array(repeating: Array(repeating: Array(repeating: nil, count: m), count: m), count: k)
+        lastTest = Array(repeating: nil, count: k * m * m)
         let n = layout.neurons
         peaks = (0..<n).map { j in (0..<n).map { r in j == r ? nil : PeakRecord(value: 0, time: 0) } }
     }
@@ -59,6 +65,32 @@ struct EventMonitor {
     func substituted(_ y: [Double], feature l: Int, neuron j: Int, by i: Int) -> Bool {
         let supplied = abs(y[layout.e + j * m + i]) * Double.pow(abs(y[layout.a + l * m + i]), 3)
         return supplied > substitutionFactor * Double.pow(abs(y[layout.a + l * m + j]), 3)
+    }
+
+    /// `substituted(y, feature: l, neuron: j, by: i)`, reusing the last verdict for the same inputs.
+    private mutating func substitutedReusing(_ y: [Double], feature l: Int, neuron j: Int, by i: Int) -> Bool {
+        let inputs = (y[layout.e + j * m + i], y[layout.a + l * m + i], y[layout.a + l * m + j])
+        let slot = (l * m + j) * m + i
+        if let last = lastTest[slot], last.inputs == inputs { return last.verdict }
+        let verdict = Self.clearSubstitution(inputs.0, inputs.1, inputs.2, factor: substitutionFactor)
+            ?? substituted(y, feature: l, neuron: j, by: i)
+        lastTest[slot] = (inputs, verdict)
+        return verdict
+    }
+
+    /// The verdict of `|E_ji|·|a_ℓi|³ > factor·|a_ℓj|³` when cubes by multiplication decide it
+    /// beyond doubt, else nil (then `substituted` decides with `pow`). Each side by
+    /// multiplication is within a few ulps of the side with `pow` (every input zero or in
+    /// [1e-60, 1e60]: no overflow, no underflow), so a relative gap above 1e-12 between the
+    /// sides is the same verdict either way.
+    static func clearSubstitution(_ eji: Double, _ ali: Double, _ alj: Double, factor: Double) -> Bool? {
+        let e = abs(eji), xi = abs(ali), xj = abs(alj), f = abs(factor)
+        func plain(_ x: Double) -> Bool { x == 0 || (x >= 1e-60 && x <= 1e60) }
+        guard factor >= 0, plain(e), plain(xi), plain(xj), plain(f) else { return nil }
+        let supplied = e * (xi * xi * xi), own = f * (xj * xj * xj)
+        if supplied > own * (1 + 1e-12) { return true }
+        if supplied < own * (1 - 1e-12) { return false }
+        return nil
     }
 
     // MARK: - Names and records
@@ -150,8 +182,8 @@ struct EventMonitor {
             // The watch starts when neuron i learned v_ℓ (possibly inside this step).
             let start = max(fl.time, lower?.0 ?? fl.time)
             let yStart = start == lower?.0 ? (lower?.1 ?? y1) : (start == t1 ? y1 : try stateAt(start))
-            if substituted(yStart, feature: l, neuron: j, by: i) { substitution[l][j][i] = start; continue }
-            guard start < t1, substituted(y1, feature: l, neuron: j, by: i) else { continue }
+            if substitutedReusing(yStart, feature: l, neuron: j, by: i) { substitution[l][j][i] = start; continue }
+            guard start < t1, substitutedReusing(y1, feature: l, neuron: j, by: i) else { continue }
             substitution[l][j][i] = try locate(start, t1, tolerance: tolerance, stateAt: stateAt) {
                 substituted($0, feature: l, neuron: j, by: i)
             }

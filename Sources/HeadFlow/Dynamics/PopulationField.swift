@@ -84,6 +84,8 @@ public final class PopulationFieldEvaluator {
     private let ce: Double, un: Double, weights: [Double]
     private let work, same, scratch: UnsafeMutablePointer<Double>
     private let eigen: SymmetricEigenWorkspace?
+    /// The `k = m = 2` path of the objective (same `dy/dt`, bit for bit), when it covers this field.
+    private let small: PopulationObjectiveSmall?
 
     init(field: PopulationField, layout: StateLayout) {
         self.field = field; self.layout = layout
@@ -100,14 +102,30 @@ public final class PopulationFieldEvaluator {
         same = .allocate(capacity: m * m); same.initialize(repeating: 0, count: m * m)
         scratch = .allocate(capacity: m * m + m); scratch.initialize(repeating: 0, count: m * m + m)
         eigen = spectral == nil ? nil : SymmetricEigenWorkspace(order: m)
+        let covered = spectral == nil && field.target == .same && field.stopGradient == .on
+            && layout == PopulationObjectiveSmall.layout
+        small = covered ? PopulationObjectiveSmall(model: field.model, eta: field.eta, etaE: field.etaE, mask: mask) : nil
     }
 
     deinit { work.deallocate(); same.deallocate(); scratch.deallocate() }
+
+    /// `dy/dt` (`velocity`: `dA = −η ∂L/∂A`, `dR = −η ∂L/∂R`, `dE = −η_E ∂L/∂E ∘ mask`) as the
+    /// integrator's right-hand side. Where the `k = m = 2` path covers the field, a closure over
+    /// that path alone (no dispatch per evaluation; the same bits). False for a non-finite loss.
+    public var vectorField: VectorField {
+        if let small {
+            return { _, y, dy in small.velocity(y.baseAddress!, into: dy.baseAddress!) }
+        }
+        return { _, y, dy in self.velocity(y, into: dy) }
+    }
 
     /// Writes `dy/dt` at `y`. Returns false when the loss (or a spectral head) is
     /// not finite (an output with zero variance), which stops the integration as non-finite.
     public func velocity(_ y: UnsafeBufferPointer<Double>, into dy: UnsafeMutableBufferPointer<Double>) -> Bool {
         let base = y.baseAddress!
+        if let small {
+            return small.velocity(base, into: dy.baseAddress!)
+        }
         let target: UnsafePointer<Double>? = field.target == .ema ? base + layout.extraOffset : nil
         var online = y
         if let rule = spectral, let eigen {

@@ -28,13 +28,14 @@ public struct PopulationSolver: Sendable {
                       events: EventSet = .standard, keep: SampleKeeping = .all, saveEvents: Bool = false) -> Trajectory {
         let evaluator = problem.field.makeEvaluator(neurons: problem.neurons)
         let layout = evaluator.layout
-        let field: VectorField = { _, y, dy in evaluator.velocity(y, into: dy) }
+        let field = evaluator.vectorField
         var integrator = ODEIntegrator(dimension: layout.count, settings: settings, field: field)
         var switchedSteps = 0, switchedEvaluations = 0
         var monitor = EventMonitor(layout: layout, events: events)
         var samples: [TrajectorySample] = []
         let times = saveat.times(tEnd: problem.tEnd)
         var y = problem.field.initialState(problem.start)
+        var y0 = y
         var t = 0.0
         var status = SolveStatus.success
         var eventStates: [(Double, [Double])] = []
@@ -59,17 +60,20 @@ public struct PopulationSolver: Sendable {
                         next.initialStep = integrator.stepSize
                         integrator = ODEIntegrator(dimension: layout.count, settings: next, field: field)
                     }
-                    let (t0, y0) = (t, y)
-                    try integrator.step(t: &t, to: target, y: &y)
+                    // The step's start, copied into a buffer of its own (no allocation per step);
+                    // the closures below capture this step's integrator as a constant.
+                    let (t0, stepper) = (t, integrator)
+                    for i in y.indices { y0[i] = y[i] }
+                    try stepper.step(t: &t, to: target, y: &y)
                     let before = saveEvents ? monitor.records.map(\.time) : []
                     let peaksBefore = saveEvents ? monitor.peaks : []
                     try monitor.step(from: t0, y0, to: t, y, tolerance: eventTolerance) { tau throws(IntegrationFailure) in
-                        tau == t ? y : try integrator.advance(from: t0, y0, to: tau)
+                        tau == t ? y : try stepper.advance(from: t0, y0, to: tau)
                     }
                     if saveEvents {
                         for (old, new) in zip(before, monitor.records.map(\.time)) where old == nil {
                             guard let tau = new else { continue }
-                            eventStates.append((tau, tau == t ? y : try integrator.advance(from: t0, y0, to: tau)))
+                            eventStates.append((tau, tau == t ? y : try stepper.advance(from: t0, y0, to: tau)))
                         }
                         for (i, (p0, p1)) in zip(peaksBefore.joined(), monitor.peaks.joined()).enumerated() where p0 != p1 {
                             if p1?.time == t { peakStates[i] = y }

@@ -117,11 +117,14 @@ private let jacobianTrampoline: @convention(c) (Double, UnsafePointer<Double>?, 
     return box.jacobian(y!, dfdy!, dfdt!) ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
 }
 
+// The integrator owns the box for as long as GSL may call back: a guaranteed
+// reference, no retain and release per evaluation.
 private let trampoline: @convention(c) (Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?) -> Int32 = { t, y, dydt, params in
-    let box = Unmanaged<FieldBox>.fromOpaque(params!).takeUnretainedValue()
-    box.evaluations += 1
-    let ok = box.field(t, UnsafeBufferPointer(start: y, count: box.n), UnsafeMutableBufferPointer(start: dydt, count: box.n))
-    return ok ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
+    Unmanaged<FieldBox>.fromOpaque(params!)._withUnsafeGuaranteedRef { box in
+        box.evaluations += 1
+        let ok = box.field(t, UnsafeBufferPointer(start: y, count: box.n), UnsafeMutableBufferPointer(start: dydt, count: box.n))
+        return ok ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
+    }
 }
 
 /// An adaptive, error-controlled integrator over GSL `odeiv2`.

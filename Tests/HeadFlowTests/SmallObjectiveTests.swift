@@ -1,0 +1,139 @@
+import Testing
+@testable import HeadFlow
+
+/// `dy/dt` of the generic `PopulationObjective.velocity` at flat state `y` (k = m = 2).
+private func genericVelocity(_ model: DataModel, _ y: [Double], eta: Double, etaE: Double, mask: [Double]) -> (Bool, [Double]) {
+    let objective = PopulationObjective(model: model, neurons: 2)
+    var dy = Array(repeating: Double.nan, count: y.count)
+    let ok = y.withUnsafeBufferPointer { yp in
+        dy.withUnsafeMutableBufferPointer { dp in
+            mask.withUnsafeBufferPointer { objective.velocity(yp, into: dp, eta: eta, etaE: etaE, mask: $0, layout: PopulationObjectiveSmall.layout) }
+        }
+    }
+    return (ok, dy)
+}
+
+/// `dy/dt` of the k = m = 2 path at flat state `y`.
+private func smallVelocity(_ model: DataModel, _ y: [Double], eta: Double, etaE: Double, mask: [Double]) -> (Bool, [Double]) {
+    let small = PopulationObjectiveSmall(model: model, eta: eta, etaE: etaE, mask: mask)!
+    var dy = Array(repeating: Double.nan, count: y.count)
+    let ok = y.withUnsafeBufferPointer { yp in dy.withUnsafeMutableBufferPointer { small.velocity(yp.baseAddress!, into: $0.baseAddress!) } }
+    return (ok, dy)
+}
+
+/// The bit patterns of `x` (so that −0 ≠ +0 and NaN = NaN of the same payload).
+private func bits(_ x: [Double]) -> [UInt64] { x.map(\.bitPattern) }
+
+@Suite("k = m = 2 right-hand side = the generic one, bit for bit")
+struct SmallObjectiveTests {
+    static let seeds: [UInt64] = Array(1...40)
+
+    // Random models, states, rates and masks (every head's mask, and random 0/1 masks):
+    // every component of dy/dt has the generic path's bits, and both return true.
+    @Test("random states: dy/dt bit for bit")
+    func randomStates() {
+        let heads: [HeadKind] = [.offdiag, .full, .diag, .none]
+        for seed in Self.seeds {
+            let c = AgreementCase(features: 2, neurons: 2, seed: seed)
+            let rng = RandomSource(seed: 1000 + seed)
+            let eta = 0.2 + 2 * rng.uniform(), etaE = 0.001 + 0.1 * rng.uniform()
+            let mask = seed % 5 == 4 ? (0..<4).map { _ in rng.uniform() < 0.5 ? 0.0 : 1.0 }
+                                     : heads[Int(seed % 4)].trainableMask(neurons: 2).storage
+            let y = c.online.flat
+            let (okGeneric, generic) = genericVelocity(c.model, y, eta: eta, etaE: etaE, mask: mask)
+            let (okSmall, small) = smallVelocity(c.model, y, eta: eta, etaE: etaE, mask: mask)
+            #expect(okGeneric && okSmall, "seed \(seed): both finite")
+            #expect(bits(small) == bits(generic), "seed \(seed): \(small) vs \(generic)")
+            // Not all zero: the comparison is of real derivatives.
+            #expect(generic.contains { $0 != 0 }, "seed \(seed)")
+        }
+    }
+
+    // E with zero entries (the identity, a single-neuron row): the skipped `e_a = 0` terms of ∂L/∂B
+    // and the signs of zeros agree too.
+    @Test("heads with zero entries: dy/dt bit for bit")
+    func zeroEntries() {
+        for seed in Self.seeds.prefix(12) {
+            let c = AgreementCase(features: 2, neurons: 2, seed: seed)
+            for e in [[1.0, 0, 0, 1], [0.0, 1.3, 0.7, 0], [0.0, 0.9, 0.4, 1.1], [-0.6, 0, 0.2, 0.8]] {
+                let y = c.online.a.storage + c.online.r.storage + e
+                let mask = HeadKind.full.trainableMask(neurons: 2).storage
+                let (okGeneric, generic) = genericVelocity(c.model, y, eta: 1, etaE: 0.01, mask: mask)
+                let (okSmall, small) = smallVelocity(c.model, y, eta: 1, etaE: 0.01, mask: mask)
+                #expect(okGeneric == okSmall, "seed \(seed), E \(e)")
+                #expect(bits(small) == bits(generic), "seed \(seed), E \(e): \(small) vs \(generic)")
+            }
+        }
+    }
+
+    // A zero row of E (an output with zero variance): both paths report a non-finite loss.
+    @Test("a zero row of E: both return false")
+    func degenerate() {
+        let c = AgreementCase(features: 2, neurons: 2, seed: 7)
+        let y = c.online.a.storage + c.online.r.storage + [0, 0, 0.5, 1]
+        let mask = HeadKind.full.trainableMask(neurons: 2).storage
+        #expect(genericVelocity(c.model, y, eta: 1, etaE: 0.01, mask: mask).0 == false)
+        #expect(smallVelocity(c.model, y, eta: 1, etaE: 0.01, mask: mask).0 == false)
+    }
+
+    // The flow's evaluator gives the generic dy/dt for the paper's k = m = 2 field (it takes the
+    // path); the path declines k = 3.
+    @Test("the evaluator at k = m = 2 = the generic objective; k = 3 is not covered")
+    func evaluatorDispatch() {
+        let c = AgreementCase(features: 2, neurons: 2, seed: 3)
+        let field = PopulationField(model: c.model, head: .offdiag, eta: 1, etaE: 0.01)
+        let evaluator = field.makeEvaluator(neurons: 2)
+        let y = c.online.flat
+        var dy = Array(repeating: Double.nan, count: y.count)
+        let ok = y.withUnsafeBufferPointer { yp in dy.withUnsafeMutableBufferPointer { evaluator.velocity(yp, into: $0) } }
+        let (_, generic) = genericVelocity(c.model, y, eta: 1, etaE: 0.01, mask: HeadKind.offdiag.trainableMask(neurons: 2).storage)
+        #expect(ok)
+        #expect(bits(dy) == bits(generic))
+        #expect(PopulationObjectiveSmall(model: AgreementCase(features: 3, neurons: 2, seed: 1).model, eta: 1, etaE: 0.01,
+                                         mask: [0, 1, 1, 0]) == nil, "k = 3 is not covered")
+    }
+}
+
+@Suite("Substitution test without pow = with pow")
+struct SubstitutionShortcutTests {
+    // Random inputs over many decades, and near-ties |E|·|a_i|³ ≈ 10·|a_j|³ to 1e-9 … 1e-16:
+    // whenever the shortcut decides, its verdict is `substituted`'s (with pow); it decides most
+    // random cases and leaves the closest ties to pow.
+    @Test("clearSubstitution agrees with substituted")
+    func agrees() {
+        let monitor = EventMonitor(features: 2, neurons: 2)
+        let layout = StateLayout(features: 2, neurons: 2)
+        let rng = RandomSource(seed: 99)
+        var decided = 0, undecidedTies = 0
+        let total = 4000
+        for n in 0..<total {
+            let ai = (rng.uniform() - 0.5) * Double.pow(10, Double(rng.uniformInt(7)) - 4)
+            let aj = (rng.uniform() - 0.5) * Double.pow(10, Double(rng.uniformInt(7)) - 4)
+            var e = (rng.uniform() - 0.5) * Double.pow(10, Double(rng.uniformInt(5)) - 2)
+            if n % 2 == 1, ai != 0 {
+                // A near-tie: E = 10 |a_j|³ / |a_i|³ · (1 + δ), δ from ±1e-16 to ±1e-9.
+                let delta = (rng.uniform() < 0.5 ? -1.0 : 1.0) * Double.pow(10, -9 - Double(rng.uniformInt(8)))
+                e = 10 * Double.pow(abs(aj), 3) / Double.pow(abs(ai), 3) * (1 + delta)
+            }
+            var y = Array(repeating: 0.5, count: layout.count)
+            y[layout.a + 0 * 2 + 1] = ai   // a_{ℓ=1, i=2}
+            y[layout.a + 0 * 2 + 0] = aj   // a_{ℓ=1, j=1}
+            y[layout.e + 0 * 2 + 1] = e    // E_{j=1, i=2}
+            let exact = monitor.substituted(y, feature: 0, neuron: 0, by: 1)
+            if let fast = EventMonitor.clearSubstitution(e, ai, aj, factor: 10) {
+                decided += 1
+                #expect(fast == exact, "E \(e), a_i \(ai), a_j \(aj): shortcut \(fast), pow \(exact)")
+            } else if n % 2 == 1 {
+                undecidedTies += 1
+            }
+        }
+        #expect(decided > total / 2, "the shortcut decides most cases (\(decided) of \(total))")
+        #expect(undecidedTies > 0, "the closest ties are left to pow")
+        // Out of the plain range (overflowing cubes, subnormals, NaN): left to pow.
+        #expect(EventMonitor.clearSubstitution(1, 1e100, 1, factor: 10) == nil)
+        #expect(EventMonitor.clearSubstitution(1, 1e-200, 1e-200, factor: 10) == nil)
+        #expect(EventMonitor.clearSubstitution(.nan, 1, 1, factor: 10) == nil)
+        #expect(EventMonitor.clearSubstitution(2, 1, 0, factor: 10) == true)
+        #expect(EventMonitor.clearSubstitution(0, 1, 0.5, factor: 10) == false)
+    }
+}
