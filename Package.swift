@@ -19,9 +19,11 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // Philox4x32-10 blocks in C: eight counters in AVX2 lanes when the CPU has them (chosen at run time).
+        .target(name: "CPhilox"),
         .target(
             name: "HeadFlow",
-            dependencies: ["CGSL", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CGSL", "CPhilox", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .executableTarget(
             name: "headflow",
@@ -35,6 +37,7 @@ let package = Package(
             dependencies: [
                 "HeadFlow",
                 "headflow",
+                "CPhilox",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -48,90 +48,21 @@ public struct BatchNormLoss: Sendable {
                      "BatchNormLoss: f⁽¹⁾, f⁽²⁾ must be N×m and E m×m")
         let n = f1.rows, m = f1.cols
         precondition(n >= 1, "BatchNormLoss: empty batch")
-        guard f1.isFinite else { throw .nonFinite(quantity: "online output f(X⁽¹⁾)") }
-        guard f2.isFinite else { throw .nonFinite(quantity: "target output f(X⁽²⁾)") }
-        // Column by column (coordinate j outer, sample i inner: long loops over the batch).
-        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 3 * n * m + 2 * m)
-        defer { buffer.deallocate() }
-        let fHat = buffer, gHat = buffer + n * m, dF = buffer + 2 * n * m, fScale = buffer + 3 * n * m, gScale = fScale + m
-        var loss = 0.0
-        var rho = [Double](repeating: 0, count: m)
-        var gradE = Matrix(rows: m, cols: m), df1 = Matrix(rows: n, cols: m)
-        var df2 = throughTarget ? Matrix(rows: n, cols: m) : nil
-        let invN = 1 / Double(n)
-        try f1.storage.withUnsafeBufferPointer { (xb: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
-            let x = xb.baseAddress!
-            // F = f⁽¹⁾ Eᵀ and G = f⁽²⁾, then both normalized.
-            for j in 0..<m {
-                for i in 0..<n { fHat[i * m + j] = 0 }
-                for r in 0..<m {
-                    let ejr = e.storage[j * m + r]
-                    for i in 0..<n { fHat[i * m + j] += ejr * x[i * m + r] }
-                }
-            }
-            f2.storage.withUnsafeBufferPointer { g in gHat.update(from: g.baseAddress!, count: n * m) }
-            try normalize(fHat, n: n, m: m, scales: fScale, branch: .online)
-            try normalize(gHat, n: n, m: m, scales: gScale, branch: .target)
-            // D = (2/N)(F̂ − Ĝ); ∂L/∂F = (D − mean D − F̂ · mean(D F̂)) / s per coordinate.
-            for j in 0..<m {
-                var l = 0.0, r = 0.0, dMean = 0.0, dProj = 0.0
-                for i in 0..<n {
-                    let fx = fHat[i * m + j], gy = gHat[i * m + j], dij = 2 * invN * (fx - gy)
-                    l += (fx - gy) * (fx - gy); r += fx * gy
-                    dMean += dij; dProj += dij * fx
-                    dF[i * m + j] = dij
-                }
-                loss += l; rho[j] = r * invN
-                dMean *= invN; dProj *= invN
-                if df2 != nil {
-                    var gProj = 0.0
-                    for i in 0..<n { gProj += dF[i * m + j] * gHat[i * m + j] }
-                    gProj *= invN
-                    let gScale = gScale[j]
-                    for i in 0..<n { df2![i, j] = (-dF[i * m + j] + dMean + gHat[i * m + j] * gProj) / gScale }
-                }
-                let scale = fScale[j]
-                for i in 0..<n { dF[i * m + j] = (dF[i * m + j] - dMean - fHat[i * m + j] * dProj) / scale }
-            }
-            // ∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾ and ∂L/∂f⁽¹⁾ = (∂L/∂F) E.
-            gradE.storage.withUnsafeMutableBufferPointer { ge in
-                df1.storage.withUnsafeMutableBufferPointer { outBuffer in
-                    let out = outBuffer.baseAddress!
-                    for j in 0..<m {
-                        for r in 0..<m {
-                            var acc = 0.0
-                            for i in 0..<n { acc += dF[i * m + j] * x[i * m + r] }
-                            ge[j * m + r] = acc
-                            let ejr = e.storage[j * m + r]
-                            for i in 0..<n { out[i * m + r] += dF[i * m + j] * ejr }
-                        }
-                    }
+        let ws = BatchNormWorkspace(n: n, m: m)
+        let loss = try f1.storage.withUnsafeBufferPointer { (x: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
+            try f2.storage.withUnsafeBufferPointer { (g: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
+                try e.storage.withUnsafeBufferPointer { (h: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
+                    try evaluate(online: x.baseAddress!, target: g.baseAddress!, head: h.baseAddress!,
+                                 throughTarget: throughTarget, into: ws)
                 }
             }
         }
-        loss *= invN
-        guard loss.isFinite else { throw .nonFinite(quantity: "loss") }
-        guard gradE.isFinite, df1.isFinite, df2?.isFinite ?? true else { throw .nonFinite(quantity: "gradient") }
-        return BatchNormLossEvaluation(loss: loss, correlations: rho, onlineGradient: df1, gradE: gradE, targetGradient: df2)
-    }
-
-    /// `x ← (x − μ)/sqrt(v + ε)` per column of the `n × m` buffer, the scales `sqrt(v_j + ε)` into `scales`.
-    private func normalize(_ x: UnsafeMutablePointer<Double>, n: Int, m: Int, scales: UnsafeMutablePointer<Double>,
-                           branch: BatchBranch) throws(DegenerateBatch) {
-        for j in 0..<m {
-            var mean = 0.0
-            for i in 0..<n { mean += x[i * m + j] }
-            mean /= Double(n)
-            var variance = 0.0
-            for i in 0..<n { let c = x[i * m + j] - mean; variance += c * c }
-            variance /= Double(n)
-            let v = variance + epsilon
-            guard v > 0 else { throw .zeroVariance(branch: branch, coordinate: j + 1, variance: variance) }
-            let scale = v.squareRoot()
-            guard scale.isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
-            scales[j] = scale
-            for i in 0..<n { x[i * m + j] = (x[i * m + j] - mean) / scale }
+        func matrix(_ p: UnsafeMutablePointer<Double>, _ rows: Int) -> Matrix {
+            Matrix(rows: rows, cols: m, storage: Array(UnsafeBufferPointer(start: p, count: rows * m)))
         }
+        return BatchNormLossEvaluation(loss: loss, correlations: Array(UnsafeBufferPointer(start: ws.rho, count: m)),
+                                       onlineGradient: matrix(ws.df1, n), gradE: matrix(ws.gradE, m),
+                                       targetGradient: throughTarget ? matrix(ws.df2, n) : nil)
     }
 }
 

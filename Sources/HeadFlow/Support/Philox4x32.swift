@@ -1,3 +1,5 @@
+import CPhilox
+
 /// Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as
 /// easy as 1, 2, 3", SC'11): the counter-based generator of Random123, NumPy's
 /// `Philox`, JAX and cuRAND. `block(counter:key:)` maps a 128-bit counter and a
@@ -32,34 +34,11 @@ public enum Philox4x32 {
 
     /// Eight consecutive blocks at once (counters `c₀ … c₀ + 7`, the other words
     /// equal), written as 32 words in block order; the same bits as eight calls
-    /// of `block(counter:key:)`, in SIMD lanes.
-    @inline(never)
-    static func eightBlocks(counter: SIMD4<UInt32>, key: SIMD2<UInt32>, into out: UnsafeMutablePointer<UInt32>) {
-        fourBlocks(counter: counter, key: key, into: out)
-        var next = counter
-        next.x &+= 4
-        fourBlocks(counter: next, key: key, into: out + 16)
-    }
-
-    /// Four consecutive blocks in SIMD lanes (few enough registers not to spill).
+    /// of `block(counter:key:)`. The C kernel (`CPhilox`) runs them in AVX2 lanes
+    /// when the CPU has AVX2, else one by one.
     @inline(__always)
-    static func fourBlocks(counter: SIMD4<UInt32>, key: SIMD2<UInt32>, into out: UnsafeMutablePointer<UInt32>) {
-        var c0 = SIMD4<UInt32>(repeating: counter.x) &+ SIMD4<UInt32>(0, 1, 2, 3)
-        var c1 = SIMD4<UInt32>(repeating: counter.y), c2 = SIMD4<UInt32>(repeating: counter.z)
-        var c3 = SIMD4<UInt32>(repeating: counter.w)
-        var k0 = SIMD4<UInt32>(repeating: key.x), k1 = SIMD4<UInt32>(repeating: key.y)
-        let mul0 = SIMD4<UInt64>(repeating: m0), mul1 = SIMD4<UInt64>(repeating: m1)
-        for round in 0..<10 {
-            if round > 0 { k0 &+= SIMD4(repeating: w0); k1 &+= SIMD4(repeating: w1) }
-            let p0 = mul0 &* SIMD4<UInt64>(truncatingIfNeeded: c0), p1 = mul1 &* SIMD4<UInt64>(truncatingIfNeeded: c2)
-            let n0 = SIMD4<UInt32>(truncatingIfNeeded: p1 &>> 32) ^ c1 ^ k0
-            let n2 = SIMD4<UInt32>(truncatingIfNeeded: p0 &>> 32) ^ c3 ^ k1
-            c0 = n0; c1 = SIMD4<UInt32>(truncatingIfNeeded: p1)
-            c2 = n2; c3 = SIMD4<UInt32>(truncatingIfNeeded: p0)
-        }
-        for b in 0..<4 {
-            out[4 * b] = c0[b]; out[4 * b + 1] = c1[b]; out[4 * b + 2] = c2[b]; out[4 * b + 3] = c3[b]
-        }
+    static func eightBlocks(counter: SIMD4<UInt32>, key: SIMD2<UInt32>, into out: UnsafeMutablePointer<UInt32>) {
+        headflow_philox4x32_10(counter.x, counter.y, counter.z, counter.w, key.x, key.y, out, 8)
     }
 }
 
@@ -105,6 +84,7 @@ struct PhiloxStream: RandomStream {
     /// `count` draws of `N(0, 1)` into `out`: the same values as `count` calls of
     /// `standardNormal()`, reading the word buffer in a tight loop.
     mutating func fillStandardNormal(_ out: UnsafeMutablePointer<Double>, count: Int) {
+        let w = zigW, k = zigK, words = UnsafePointer(buffer.words)
         var produced = 0
         while produced < count {
             if used == PhiloxBuffer.words {
@@ -112,27 +92,19 @@ struct PhiloxStream: RandomStream {
                 counter.x &+= 8
                 used = 0
             }
-            let words = buffer.words
-            var position = used
-            while position < PhiloxBuffer.words && produced < count {
-                let word = words[position]
-                position += 1
-                let i = Int(word & 0x7F), j = word >> 8
-                let x = Double(j) * zigW[i]
-                if j < zigK[i] {
-                    out[produced] = word & 0x80 != 0 ? -x : x
-                    produced += 1
-                } else {
-                    used = position
-                    if let y = NormalZiggurat.shared.outside(layer: i, x: x, &self) {
-                        out[produced] = word & 0x80 != 0 ? -y : y
-                        produced += 1
-                    }
-                    position = used
-                    if position == PhiloxBuffer.words { break }
-                }
+            // Inner rectangles: one word, one value, until a word falls outside or the run ends.
+            let run = min(PhiloxBuffer.words &- used, count &- produced)
+            let t = Int(headflow_ziggurat_accept(words + used, Int32(run), w, k, out + produced))
+            used &+= t; produced &+= t
+            if t == run { continue }
+            // The wedge or the tail: its extra uniforms come from the stream's next words.
+            let word = words[used]
+            used += 1
+            let i = Int(word & 0x7F)
+            if let y = NormalZiggurat.shared.outside(layer: i, x: Double(word >> 8) * w[i], &self) {
+                out[produced] = word & 0x80 != 0 ? -y : y
+                produced += 1
             }
-            used = position
         }
     }
 

@@ -108,8 +108,11 @@ struct InversionTable: Sendable {
     /// The value for a uniform `u ∈ [0, 1)`.
     @inline(__always)
     func draw(_ u: Double) -> Int {
-        var x = 0
-        while u >= cdf[x] && x < cdf.count - 1 { x += 1 }
-        return x
+        cdf.withUnsafeBufferPointer { c in
+            let last = c.count - 1
+            var x = 0
+            while x < last && u >= c[x] { x += 1 }
+            return x
+        }
     }
 }

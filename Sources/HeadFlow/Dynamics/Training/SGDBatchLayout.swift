@@ -75,6 +75,17 @@ final class SGDBatchLayout: @unchecked Sendable {
         }
     }
 
+    /// Sets row `i` of `slopes` (`N × m`) to sample `i`'s `∂f_j(X⁽ⁱ'¹⁾)/∂a_{ℓj} = n₁ · 3 (ε α_ℓ a_{ℓj})² ε α_ℓ`
+    /// (its `ℓ`, `ε`, `n₁` drawn), the factor of `∂L/∂f_j` in `featureGradient`, formed in the same order.
+    @inline(__always)
+    func featureSlope(_ i: Int, a: UnsafePointer<Double>, into slopes: UnsafeMutablePointer<Double>) {
+        let l = features[i], scale = signs[i] * alpha[l], c = Double(featureIn1[i])
+        for j in 0..<m {
+            let x = scale * a[l * m + j]
+            slopes[i * m + j] = c * 3 * x * x * scale
+        }
+    }
+
     /// `f⁽¹⁾`, `f⁽²⁾` as matrices (for `BatchNormLoss`).
     func outputs() -> (Matrix, Matrix) {
         (Matrix(rows: n, cols: m, storage: Array(UnsafeBufferPointer(start: f1, count: n * m))),
@@ -87,16 +98,25 @@ final class SGDBatchLayout: @unchecked Sendable {
     func featureGradient(online df: Matrix, a: UnsafePointer<Double>, view: Int = 1) -> Matrix {
         var g = Matrix(rows: k, cols: m)
         df.storage.withUnsafeBufferPointer { d in
-            g.storage.withUnsafeMutableBufferPointer { out in
-                for i in 0..<n where (view == 1 ? featureIn1[i] : s - featureIn1[i]) > 0 {
-                    let l = features[i], scale = signs[i] * alpha[l], c = Double(view == 1 ? featureIn1[i] : s - featureIn1[i])
-                    for j in 0..<m {
-                        let x = scale * a[l * m + j]
-                        out[l * m + j] += c * 3 * x * x * scale * d[i * m + j]
-                    }
+            g.storage.withUnsafeMutableBufferPointer { out in featureGradient(online: d.baseAddress!, a: a, view: view, into: out.baseAddress!) }
+        }
+        return g
+    }
+
+    /// `featureGradient(online:a:view:)` on a raw `N × m` buffer, into `out` (`k × m`, overwritten).
+    func featureGradient(online d: UnsafePointer<Double>, a: UnsafePointer<Double>, view: Int = 1,
+                         into out: UnsafeMutablePointer<Double>) {
+        out.update(repeating: 0, count: k * m)
+        alpha.withUnsafeBufferPointer { alpha in
+            for i in 0..<n {
+                let c1 = featureIn1[i], count = view == 1 ? c1 : s - c1
+                if count == 0 { continue }
+                let l = features[i], scale = signs[i] * alpha[l], c = Double(count)
+                for j in 0..<m {
+                    let x = scale * a[l * m + j]
+                    out[l * m + j] += c * 3 * x * x * scale * d[i * m + j]
                 }
             }
         }
-        return g
     }
 }

@@ -39,7 +39,21 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     private let stats: UnsafeMutablePointer<Double>
     private let shared: UnsafeMutablePointer<Double>
     private let scratch: UnsafeMutablePointer<Double>
-    private(set) var lastBatch: (outputs: Matrix, head: Matrix)?
+    /// The threads that run the chunks (persistent across steps).
+    private let team: WorkerTeam
+    /// The batch loss's buffers; `S`, `GᵀG` and `∂L̂/∂A` of a step.
+    private let bn: BatchNormWorkspace
+    private let small: UnsafeMutablePointer<Double>
+    /// Per sample `∂f⁽¹⁾_j/∂a_{ℓj}` (`N × m`, `m = 2` only), formed by the chunks.
+    private let slopes: UnsafeMutablePointer<Double>
+    /// The head `E` the last step used (nil before the first step).
+    private var lastHead: Matrix?
+
+    /// The last step's `f⁽¹⁾` (still in the layout's buffer) and head.
+    var lastBatch: (outputs: Matrix, head: Matrix)? {
+        guard let lastHead else { return nil }
+        return (Matrix(rows: layout.n, cols: m, storage: Array(UnsafeBufferPointer(start: layout.f1, count: layout.n * m))), lastHead)
+    }
 
     /// The sampler at `problem`'s start, drawing with `generator` and splitting each batch over up to `threads` threads.
     init(problem: TrainingProblem, generator: SGDGenerator = .philox, threads: Int = 1) {
@@ -55,9 +69,13 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         stats = .allocate(capacity: 2 * problem.batch * m * m)
         shared = .allocate(capacity: (k + m) * m)
         scratch = .allocate(capacity: layout.chunks.count * max(2 * m, layout.noisePerSample * m))
+        bn = BatchNormWorkspace(n: problem.batch, m: m)
+        team = WorkerTeam(threads: min(threads, layout.chunks.count))
+        small = .allocate(capacity: 2 * m * m + k * m)
+        slopes = .allocate(capacity: problem.batch * m)
     }
 
-    deinit { stats.deallocate(); shared.deallocate(); scratch.deallocate() }
+    deinit { stats.deallocate(); shared.deallocate(); scratch.deallocate(); small.deallocate(); slopes.deallocate() }
 
     func step() throws(SGDStepFailure) -> Double {
         stepIndex += 1
@@ -65,32 +83,49 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         for i in 0..<(k * m) { shared[i] = a.storage[i] }
         for i in 0..<mm { shared[k * m + i] = r.storage[i] }
         let step = stepIndex
-        Parallel.forEach(layout.chunks.count, threads: threads) { c in streams.run(self, chunk: c, step: step) }
-        let (f1, f2) = layout.outputs()
-        let ev: BatchNormLossEvaluation
-        do { ev = try loss.evaluate(online: f1, target: f2, head: e) } catch { throw .degenerate(error) }
-        lastBatch = (f1, e)
-        let gradA = layout.featureGradient(online: ev.onlineGradient, a: shared)
+        team.run(layout.chunks.count) { c in streams.run(self, chunk: c, step: step) }
+        let lossValue: Double
+        do {
+            lossValue = try e.storage.withUnsafeBufferPointer { (h: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in
+                try loss.evaluate(online: layout.f1, target: layout.f2, head: h.baseAddress!, into: bn)
+            }
+        } catch { throw .degenerate(error) }
+        lastHead = e
         // S = 3 Σ_i df_ir M_i and GᵀG = 9 Σ_i df_ir df_is K_i, over samples in order.
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * mm)
-        defer { sums.deallocate() }
-        sums.initialize(repeating: 0, count: 2 * mm)
-        ev.onlineGradient.storage.withUnsafeBufferPointer { dfBuffer in
-            let df = dfBuffer.baseAddress!
-            for q in 0..<m {
-                for c in 0..<m {
-                    var sAcc = 0.0, gAcc = 0.0
-                    for i in 0..<n {
-                        let st = stats + 2 * i * mm + q * m + c, dq = df[i * m + q], dc = df[i * m + c]
-                        sAcc += dc * st[0]
-                        gAcc += dq * dc * st[mm]
-                    }
-                    sums[q * m + c] = 3 * sAcc; sums[mm + q * m + c] = 9 * gAcc
+        let df = UnsafePointer(bn.df1), sums = small, gradA = small + 2 * mm
+        sums.update(repeating: 0, count: 2 * mm)
+        if m == 2 {
+            // With ∂L̂/∂A = Σ_i (slope_i ∘ df_i) on row ℓ_i (`featureGradient`), in one pass.
+            var s00 = 0.0, s01 = 0.0, s10 = 0.0, s11 = 0.0, g00 = 0.0, g01 = 0.0, g10 = 0.0, g11 = 0.0
+            gradA.update(repeating: 0, count: k * 2)
+            let counts = UnsafePointer(layout.featureIn1), features = UnsafePointer(layout.features)
+            for i in 0..<n {
+                let st = UnsafePointer(stats + 8 * i), d0 = df[2 * i], d1 = df[2 * i + 1]
+                s00 += d0 * st[0]; s01 += d1 * st[1]; s10 += d0 * st[2]; s11 += d1 * st[3]
+                g00 += d0 * d0 * st[4]; g01 += d0 * d1 * st[5]; g10 += d1 * d0 * st[6]; g11 += d1 * d1 * st[7]
+                if counts[i] > 0 {
+                    let row = gradA + 2 * features[i]
+                    row[0] += slopes[2 * i] * d0; row[1] += slopes[2 * i + 1] * d1
                 }
             }
+            sums[0] = s00; sums[1] = s01; sums[2] = s10; sums[3] = s11
+            sums[4] = g00; sums[5] = g01; sums[6] = g10; sums[7] = g11
+        } else {
+            for i in 0..<n {
+                let st = UnsafePointer(stats + 2 * i * mm), di = df + i * m
+                for q in 0..<m {
+                    let dq = di[q]
+                    for c in 0..<m {
+                        let dc = di[c]
+                        sums[q * m + c] += dc * st[q * m + c]
+                        sums[mm + q * m + c] += dq * dc * st[mm + q * m + c]
+                    }
+                }
+            }
+            layout.featureGradient(online: df, a: shared, into: gradA)
         }
-        let s = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums, count: mm)))
-        var gg = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: sums + mm, count: mm)))
+        var s = Matrix(rows: m, cols: m), gg = Matrix(rows: m, cols: m)
+        for q in 0..<mm { s.storage[q] = 3 * sums[q]; gg.storage[q] = 9 * sums[mm + q] }
         for i in 0..<m { for j in 0..<i { let x = 0.5 * (gg[i, j] + gg[j, i]); gg[i, j] = x; gg[j, i] = x } }
         guard let c = LinearAlgebra.gramFactor(gg) else { throw .factorization("Σ_p g_p g_pᵀ") }
         // T = [R − lr σ S; −lr σ L C], R' from its thin QR.
@@ -103,10 +138,11 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         for i in 0..<lc.rows { for j in 0..<m { t[m + i, j] = -rate * lc[i, j] } }
         guard t.isFinite else { throw .nonFiniteState }
         r = LinearAlgebra.triangularFactor(t)
-        for i in 0..<(k * m) { a.storage[i] -= lr * gradA.storage[i] }
-        Self.updateHead(&e, gradient: ev.gradE, mask: mask, rate: lrE)
+        for i in 0..<(k * m) { a.storage[i] -= lr * gradA[i] }
+        let gradE = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: bn.gradE, count: mm)))
+        Self.updateHead(&e, gradient: gradE, mask: mask, rate: lrE)
         guard a.isFinite, r.isFinite, e.isFinite else { throw .nonFiniteState }
-        return ev.loss
+        return lossValue
     }
 
     /// Chunk `c`: draws its samples and, per sample, `f⁽¹⁾`, `f⁽²⁾`, `M_i`, `K_i`
@@ -142,38 +178,39 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         }
     }
 
-    /// `work` for `m = 2`, the sums in registers.
+    /// `work` for `m = 2`, the sums in registers: lane `j` of each `SIMD2` does neuron `j`'s
+    /// arithmetic in the order of the scalar loop (`h_j = R_0j z_0 + R_1j z_1`, then the sums).
     private func workTwoNeurons<S: RandomStream>(chunk c: Int, stream rng: inout S) {
+        typealias V = SIMD2<Double>
         let u = layout.noisePerSample
         let aPtr = UnsafePointer(shared), rp = UnsafePointer(shared + k * 2)
-        let r00 = sigma * rp[0], r01 = sigma * rp[1], r10 = sigma * rp[2], r11 = sigma * rp[3]
+        let row0 = V(sigma * rp[0], sigma * rp[1]), row1 = V(sigma * rp[2], sigma * rp[3])
         let zs = scratch + c * max(4, 2 * u)
         for i in layout.chunks[c] {
             layout.drawSample(i, &rng, a: aPtr)
+            layout.featureSlope(i, a: aPtr, into: slopes)
             let u1 = layout.noiseIn1[i]
             rng.fillStandardNormal(zs, count: 2 * u)
             var z = UnsafePointer(zs)
-            var f10 = 0.0, f11 = 0.0, f20 = 0.0, f21 = 0.0
-            var m00 = 0.0, m01 = 0.0, m10 = 0.0, m11 = 0.0, k00 = 0.0, k01 = 0.0, k11 = 0.0
+            var f1 = V.zero, f2 = V.zero, m0 = V.zero, m1 = V.zero, k0 = V.zero, k1 = V.zero
             for _ in 0..<u1 {
                 let z0 = z[0], z1 = z[1]
                 z += 2
-                let h0 = r00 * z0 + r10 * z1, h1 = r01 * z0 + r11 * z1
-                let s0 = h0 * h0, s1 = h1 * h1
-                f10 += s0 * h0; f11 += s1 * h1
-                m00 += z0 * s0; m01 += z0 * s1; m10 += z1 * s0; m11 += z1 * s1
-                k00 += s0 * s0; k01 += s0 * s1; k11 += s1 * s1
+                let h = row0 * z0 + row1 * z1, sq = h * h
+                f1 += sq * h
+                m0 += z0 * sq; m1 += z1 * sq
+                k0 += sq[0] * sq; k1 += sq[1] * sq
             }
             for _ in u1..<u {
                 let z0 = z[0], z1 = z[1]
                 z += 2
-                let h0 = r00 * z0 + r10 * z1, h1 = r01 * z0 + r11 * z1
-                f20 += h0 * h0 * h0; f21 += h1 * h1 * h1
+                let h = row0 * z0 + row1 * z1
+                f2 += h * h * h
             }
-            let f1 = layout.f1 + 2 * i, f2 = layout.f2 + 2 * i, st = stats + 8 * i
-            f1[0] += f10; f1[1] += f11; f2[0] += f20; f2[1] += f21
-            st[0] = m00; st[1] = m01; st[2] = m10; st[3] = m11
-            st[4] = k00; st[5] = k01; st[6] = k01; st[7] = k11
+            let out1 = layout.f1 + 2 * i, out2 = layout.f2 + 2 * i, st = stats + 8 * i
+            out1[0] += f1[0]; out1[1] += f1[1]; out2[0] += f2[0]; out2[1] += f2[1]
+            st[0] = m0[0]; st[1] = m0[1]; st[2] = m1[0]; st[3] = m1[1]
+            st[4] = k0[0]; st[5] = k0[1]; st[6] = k0[1]; st[7] = k1[1]
         }
     }
 
