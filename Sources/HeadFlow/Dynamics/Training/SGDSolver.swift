@@ -65,7 +65,7 @@ public struct SGDSolver: Sendable {
             stepper = SGDProjectedNeighbourSampler(problem: problem, generator: generator, threads: threads)
         case .projected: stepper = SGDProjectedSampler(problem: problem, generator: generator, threads: threads)
         }
-        var objective = PopulationObjective(model: problem.model, neurons: m)
+        let objective = PopulationObjective(model: problem.model, neurons: m)
         objective.stopGradient = problem.stopGradient == .on
         let recordAt = Self.recordingSteps(problem, every: interval)
         var monitor = EventMonitor(features: k, neurons: m)
