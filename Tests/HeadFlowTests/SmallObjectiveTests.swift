@@ -21,6 +21,26 @@ private func smallVelocity(_ model: DataModel, _ y: [Double], eta: Double, etaE:
     return (ok, dy)
 }
 
+/// `dy/dt` of the generic path with BYOL's EMA target: `PopulationObjective.velocity(…, target:)` for
+/// `[A, R, E]` and `EMATarget.velocity` for the target block `[A_tg, R_tg]` after `E` (k = m = 2).
+private func genericEMAVelocity(_ model: DataModel, _ y: [Double], eta: Double, etaE: Double, mask: [Double], tau: Double) -> (Bool, [Double]) {
+    let objective = PopulationObjective(model: model, neurons: 2)
+    let layout = PopulationObjectiveSmall.emaLayout
+    var dy = Array(repeating: Double.nan, count: y.count)
+    let ok = y.withUnsafeBufferPointer { yp in
+        dy.withUnsafeMutableBufferPointer { dp in
+            mask.withUnsafeBufferPointer { mp in
+                guard objective.velocity(yp, into: dp, eta: eta, etaE: etaE, mask: mp, layout: layout,
+                                         target: yp.baseAddress! + layout.extraOffset) else { return false }
+                EMATarget.velocity(online: yp.baseAddress!, target: yp.baseAddress! + layout.extraOffset,
+                                   into: dp.baseAddress! + layout.extraOffset, count: layout.e, tau: tau)
+                return true
+            }
+        }
+    }
+    return (ok, dy)
+}
+
 /// The bit patterns of `x` (so that −0 ≠ +0 and NaN = NaN of the same payload).
 private func bits(_ x: [Double]) -> [UInt64] { x.map(\.bitPattern) }
 
@@ -51,6 +71,33 @@ struct SmallObjectiveTests {
 
     // E with zero entries (the identity, a single-neuron row): the skipped `e_a = 0` terms of ∂L/∂B
     // and the signs of zeros agree too.
+    // The EMA target (a separate [A_tg, R_tg] after E) at random τ: the path = the generic objective with
+    // the target factors + the EMA block, bit for bit, through the flow's evaluator.
+    @Test("EMA target: dy/dt bit for bit, through the evaluator")
+    func emaTarget() {
+        for seed in Self.seeds {
+            let c = AgreementCase(features: 2, neurons: 2, seed: seed)
+            let rng = RandomSource(seed: 2000 + seed)
+            let tau = Double.pow(10, 3 * rng.uniform() - 0.5)
+            let head: HeadKind = [.offdiag, .full, .none][Int(seed % 3)]
+            var field = PopulationField(model: c.model, head: head, eta: 0.3 + rng.uniform(), etaE: 0.001 + 0.1 * rng.uniform())
+            field.target = .ema; field.emaTau = tau
+            let evaluator = field.makeEvaluator(neurons: 2)
+            #expect(evaluator.layout == PopulationObjectiveSmall.emaLayout)
+            let y = c.online.flat + c.target.a.storage + c.target.r.storage
+            var dy = Array(repeating: Double.nan, count: y.count)
+            let ok = y.withUnsafeBufferPointer { yp in dy.withUnsafeMutableBufferPointer { evaluator.velocity(yp, into: $0) } }
+            let (okGeneric, generic) = genericEMAVelocity(c.model, y, eta: field.eta, etaE: field.etaE,
+                                                          mask: head.trainableMask(neurons: 2).storage, tau: tau)
+            #expect(ok && okGeneric, "seed \(seed): both finite")
+            #expect(bits(dy) == bits(generic), "seed \(seed): \(dy) vs \(generic)")
+            // The target matters: the same state with the target at the online state gives another dy/dt.
+            let (_, sameTarget) = genericVelocity(c.model, c.online.flat, eta: field.eta, etaE: field.etaE,
+                                                  mask: head.trainableMask(neurons: 2).storage)
+            #expect(zip(dy.prefix(12), sameTarget).contains { $0 != $1 }, "seed \(seed)")
+        }
+    }
+
     @Test("heads with zero entries: dy/dt bit for bit")
     func zeroEntries() {
         for seed in Self.seeds.prefix(12) {

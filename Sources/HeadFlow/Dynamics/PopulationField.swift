@@ -84,7 +84,7 @@ public final class PopulationFieldEvaluator {
     private let ce: Double, un: Double, weights: [Double]
     private let work, same, scratch: UnsafeMutablePointer<Double>
     private let eigen: SymmetricEigenWorkspace?
-    /// The `k = m = 2` path of the objective (same `dy/dt`, bit for bit), when it covers this field.
+    /// The `k = m = 2` path of the objective (same `dy/dt`, bit for bit; target `same` or EMA), when it covers this field.
     private let small: PopulationObjectiveSmall?
 
     init(field: PopulationField, layout: StateLayout) {
@@ -102,9 +102,11 @@ public final class PopulationFieldEvaluator {
         same = .allocate(capacity: m * m); same.initialize(repeating: 0, count: m * m)
         scratch = .allocate(capacity: m * m + m); scratch.initialize(repeating: 0, count: m * m + m)
         eigen = spectral == nil ? nil : SymmetricEigenWorkspace(order: m)
-        let covered = spectral == nil && field.target == .same && field.stopGradient == .on
-            && layout == PopulationObjectiveSmall.layout
-        small = covered ? PopulationObjectiveSmall(model: field.model, eta: field.eta, etaE: field.etaE, mask: mask) : nil
+        let ema = field.target == .ema
+        let covered = spectral == nil && field.stopGradient == .on
+            && layout == (ema ? PopulationObjectiveSmall.emaLayout : PopulationObjectiveSmall.layout)
+        small = covered ? PopulationObjectiveSmall(model: field.model, eta: field.eta, etaE: field.etaE, mask: mask,
+                                                   emaTau: ema ? field.emaTau : nil) : nil
     }
 
     deinit { work.deallocate(); same.deallocate(); scratch.deallocate() }

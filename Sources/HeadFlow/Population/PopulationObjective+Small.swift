@@ -1,9 +1,10 @@
 import RealModule
 
 /// The flow's right-hand side for `k = 2` features and `m = 2` neurons (the
-/// paper's setting and every random-start ensemble's), under stop-gradient with
-/// the target at the online state: the same `dy/dt` as
-/// `PopulationObjective.velocity`, bit for bit.
+/// paper's setting and every random-start ensemble's), under stop-gradient, with
+/// the target at the online state or BYOL's EMA target `[A_tg; R_tg]` after `E`:
+/// the same `dy/dt` as `PopulationObjective.velocity` (plus `EMATarget.velocity`),
+/// bit for bit.
 ///
 /// It is that function's loops with the sizes fixed and the scratch held in
 /// fixed-size local arrays instead of the objective's heap workspace, so the
@@ -15,16 +16,20 @@ import RealModule
 struct PopulationObjectiveSmall: Sendable {
     /// The flat layout this path reads and writes: `[A (2×2), R (2×2), E (2×2)]`, nothing after.
     static let layout = StateLayout(features: 2, neurons: 2)
+    /// The layout with the EMA target: `[A, R, E, A_tg (2×2), R_tg (2×2)]`.
+    static let emaLayout = StateLayout(features: 2, neurons: 2, extra: 8)
 
     private let cx: Double, ce: Double, un: Double
     private let weights: InlineArray<2, Double>
     private let eta: Double, etaE: Double
     private let mask: InlineArray<4, Double>
+    /// `τ` of the EMA target, nil for the target `same`.
+    private let tau: Double?
 
     /// The path for `model`'s `L` at rates `η`, `η_E` with the head's trainable
     /// `mask` (row-major 2×2), or nil when `model` has not exactly 2 features or
     /// the mask is not 2×2.
-    init?(model: DataModel, eta: Double, etaE: Double, mask: [Double]) {
+    init?(model: DataModel, eta: Double, etaE: Double, mask: [Double], emaTau: Double? = nil) {
         guard model.featureCount == Self.layout.features, mask.count == 4 else { return nil }
         cx = model.crossViewCount; ce = model.sameViewCount
         un = model.noisePatchesPerView * Double.pow(model.noise, 6)
@@ -32,6 +37,7 @@ struct PopulationObjectiveSmall: Sendable {
         weights = [w[0], w[1]]
         self.eta = eta; self.etaE = etaE
         self.mask = [mask[0], mask[1], mask[2], mask[3]]
+        tau = emaTau
     }
 
     /// Writes `dy/dt` for the flat state `y` laid out by `Self.layout`:
@@ -44,14 +50,21 @@ struct PopulationObjectiveSmall: Sendable {
         let a = y + layout.a, r = y + layout.r, e = y + layout.e
         var a3 = InlineArray<4, Double>(repeating: 0)
         for i in 0..<(k * m) { let x = a[i]; a3[i] = x * x * x }
-        let ta3 = a3
+        // The EMA target block [A_tg, R_tg] follows E (offset 12); with `same` the target is the online state.
+        let target: UnsafePointer<Double>? = tau == nil ? nil : y + 12
+        var ta3 = a3
+        if let target { for i in 0..<(k * m) { let z = target[i]; ta3[i] = z * z * z } }
         var b = InlineArray<4, Double>(repeating: 0)
         for i in 0..<m { for j in i..<m {
             var s = 0.0
             for l in 0..<m { s += r[l * m + i] * r[l * m + j] }
             b[i * m + j] = s; b[j * m + i] = s
         } }
-        let tb = b
+        var tb = b
+        if let target {
+            let tr = target + k * m
+            for j in 0..<m { var t = 0.0; for l in 0..<m { t += tr[l * m + j] * tr[l * m + j] }; tb[j * m + j] = t }
+        }
         var kk = InlineArray<4, Double>(repeating: 0), ss = kk, hB = kk
         for rr in 0..<m { for c in rr..<m {
             var same = 0.0
@@ -61,8 +74,16 @@ struct PopulationObjectiveSmall: Sendable {
             ss[rr * m + c] = sv; ss[c * m + rr] = sv
             let h = 9 * b[rr * m + rr] * b[c * m + c] + 18 * bij * bij
             hB[rr * m + c] = h; hB[c * m + rr] = h
-            kk[rr * m + c] = cx * same; kk[c * m + rr] = cx * same
+            if target == nil { kk[rr * m + c] = cx * same; kk[c * m + rr] = cx * same }
         } }
+        if target != nil {
+            // K_rc = c_× Σ_ℓ w_ℓ a_ℓr³ a_tg,ℓc³ (column c from the target; not symmetric).
+            for rr in 0..<m { for c in 0..<m {
+                var cross = 0.0
+                for l in 0..<k { cross += weights[l] * a3[l * m + rr] * ta3[l * m + c] }
+                kk[rr * m + c] = cx * cross
+            } }
+        }
         // The generic `for j in 0..<m` with the two outputs j = 0, 1 in the two lanes of a SIMD2:
         // each lane does the generic body's operations for its j, in the same order (packed IEEE
         // operations round every lane as the scalar ones would). Lane j of `e0`, `e1` is E_j0, E_j1.
@@ -121,6 +142,7 @@ struct PopulationObjectiveSmall: Sendable {
             out[layout.r + l * m + i] = -eta * 2 * s
         } }
         for i in 0..<(m * m) { out[layout.e + i] = -etaE * gE[i] * mask[i] }
+        if let target, let tau { EMATarget.velocity(online: a, target: target, into: out + 12, count: 8, tau: tau) }
         return true
     }
 }
