@@ -22,6 +22,19 @@ static void blocks_portable(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3,
     }
 }
 
+// The ziggurat's inner-rectangle test one word at a time, from word `t` on: the layer is the low 7 bits,
+// the sign bit 7, the 24-bit value the rest; stops at the first word that fails.
+static int accept_portable(const uint32_t *words, int t, int count, const double *w, const uint32_t *k, double *out) {
+    for (; t < count; t++) {
+        uint32_t x = words[t], i = x & 0x7F, j = x >> 8;
+        if (j >= k[i]) break;
+        union { double d; uint64_t u; } v = { (double)j * w[i] };
+        v.u |= (uint64_t)(x & 0x80) << 56;
+        out[t] = v.d;
+    }
+    return t;
+}
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
@@ -84,14 +97,7 @@ static int accept_avx2(const uint32_t *words, int count, const double *w, const 
         __m256i bits = _mm256_slli_epi64(_mm256_and_si256(_mm256_cvtepu32_epi64(x), sign), 56);
         _mm256_storeu_pd(out + t, _mm256_or_pd(value, _mm256_castsi256_pd(bits)));
     }
-    for (; t < count; t++) {
-        uint32_t x = words[t], i = x & 0x7F, j = x >> 8;
-        if (j >= k[i]) break;
-        union { double d; uint64_t u; } v = { (double)j * w[i] };
-        v.u |= (uint64_t)(x & 0x80) << 56;
-        out[t] = v.d;
-    }
-    return t;
+    return accept_portable(words, t, count, w, k, out);
 }
 
 static int detect_avx2(void) {
@@ -99,33 +105,6 @@ static int detect_avx2(void) {
     return __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 #else
-// Four words at a time: gather the thresholds and widths, accept while all four pass.
-__attribute__((target("avx2")))
-static int accept_avx2(const uint32_t *words, int count, const double *w, const uint32_t *k, double *out) {
-    const __m128i layer = _mm_set1_epi32(0x7F);
-    const __m256i sign = _mm256_set1_epi64x(0x80);
-    int t = 0;
-    for (; t + 4 <= count; t += 4) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(words + t));
-        __m128i i = _mm_and_si128(x, layer), j = _mm_srli_epi32(x, 8);
-        __m128i limit = _mm_i32gather_epi32((const int *)k, i, 4);
-        // j and k are below 2^24, so the signed comparison is the unsigned one.
-        int pass = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmplt_epi32(j, limit)));
-        if (pass != 0xF) break;
-        __m256d value = _mm256_mul_pd(_mm256_cvtepi32_pd(j), _mm256_i32gather_pd(w, i, 8));
-        __m256i bits = _mm256_slli_epi64(_mm256_and_si256(_mm256_cvtepu32_epi64(x), sign), 56);
-        _mm256_storeu_pd(out + t, _mm256_or_pd(value, _mm256_castsi256_pd(bits)));
-    }
-    for (; t < count; t++) {
-        uint32_t x = words[t], i = x & 0x7F, j = x >> 8;
-        if (j >= k[i]) break;
-        union { double d; uint64_t u; } v = { (double)j * w[i] };
-        v.u |= (uint64_t)(x & 0x80) << 56;
-        out[t] = v.d;
-    }
-    return t;
-}
-
 static int detect_avx2(void) { return 0; }
 #endif
 
@@ -150,13 +129,5 @@ int headflow_ziggurat_accept(const uint32_t *words, int count, const double *w, 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     if (headflow_philox_vectorised()) return accept_avx2(words, count, w, k, out);
 #endif
-    int t = 0;
-    for (; t < count; t++) {
-        uint32_t x = words[t], i = x & 0x7F, j = x >> 8;
-        if (j >= k[i]) break;
-        union { double d; uint64_t u; } v = { (double)j * w[i] };
-        v.u |= (uint64_t)(x & 0x80) << 56;
-        out[t] = v.d;
-    }
-    return t;
+    return accept_portable(words, 0, count, w, k, out);
 }
