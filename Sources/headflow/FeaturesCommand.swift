@@ -40,7 +40,7 @@ struct FeaturesCommand: ParsableCommand {
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(parsing: .unconditional, help: OutputFormat.help([.table, .markdown, .csv, .json]), completion: OutputFormat.completion([.table, .markdown, .csv, .json]))
     var format: String = "table"
-    @Flag(help: "No progress on stderr.")
+    @Flag(help: "No progress on stderr (by default a bar appears once the runs take over a second).")
     var quiet = false
 
     func run() throws {
@@ -75,7 +75,7 @@ struct FeaturesCommand: ParsableCommand {
             try table.validate()
         } catch { throw error.validation }
         let bar = ProgressBar("features", unit: "runs", total: table.featureCounts.count * table.heads.count * table.seeds.count,
-                              enabled: !quiet)
+                              enabled: !quiet, after: .seconds(1))
         let lock = NSLock()
         let cells = try table.compute(jobs: jobs) { _, _ in lock.withLock { bar.tick() } }
         bar.finish()
