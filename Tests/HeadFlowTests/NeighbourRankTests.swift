@@ -104,6 +104,21 @@ struct NeighbourRankTests {
         #expect(abs(batch.erank - pop.erank) < 1e-10 && abs(batch.rankMe - pop.rankMe) < 1e-10)
     }
 
+    // BN makes the batch ranks blind to a per-column offset and scale: columns shifted by 3 and −5 and scaled by
+    // 1e-3 and 1e3 give the ranks of the original batch (to rounding). And entropyRank is scale-free, also when
+    // its weights sum to less than 1.
+    @Test("batch ranks: invariant under a per-column offset and scale; entropyRank at small totals")
+    func batchOffsetsAndScales() {
+        let g = RandomSource(seed: 11).gaussianMatrix(rows: 200, cols: 2, sigma: 1) * Matrix([[1, 0.5], [0, 0.8]])
+        var f = g
+        for i in 0..<200 { f[i, 0] = 1e-3 * g[i, 0] + 3; f[i, 1] = 1e3 * g[i, 1] - 5 }
+        let x = RepresentationRank(batchOutputs: g), y = RepresentationRank(batchOutputs: f)
+        #expect(x.erank > 1.05 && x.erank < 1.95, "a partly correlated pair: \(x.erank)")
+        #expect(abs(x.erank - y.erank) < 1e-9 && abs(x.rankMe - y.rankMe) < 1e-9, "\(x) vs \(y)")
+        #expect(abs(RepresentationRank.entropyRank([0.1, 0.1]) - 2) < 1e-12)
+        #expect(abs(RepresentationRank.entropyRank([0.3, 0.1, 0]) - RepresentationRank.entropyRank([3, 1])) < 1e-12)
+    }
+
     // RankMe of a large batch of BN'd generator outputs tends to the population value from S;
     // the comparison separates RankMe (p ∝ sqrt λ) from erank (p ∝ λ).
     @Test("RankMe from batches of generated outputs → the population value")
