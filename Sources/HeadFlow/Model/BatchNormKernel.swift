@@ -23,6 +23,17 @@ final class BatchNormWorkspace: @unchecked Sendable {
 }
 
 extension BatchNormLoss {
+    /// The BN scale `sqrt(Σ_i (x_ij − mean_j)² / N + ε)` of coordinate `j` (0-based) from its centred sum of
+    /// squares; a zero or non-finite one is the error naming the branch and coordinate.
+    @inline(__always)
+    func batchScale(sum: Double, n: Int, branch: BatchBranch, coordinate j: Int) throws(DegenerateBatch) -> Double {
+        let variance = sum / Double(n), v = variance + epsilon
+        guard v > 0 else { throw .zeroVariance(branch: branch, coordinate: j + 1, variance: variance) }
+        let scale = v.squareRoot()
+        guard scale.isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
+        return scale
+    }
+
     /// `evaluate(online:target:head:throughTarget:)` on raw row-major buffers, into `ws`
     /// (`ws.df1`, `ws.gradE`, `ws.rho`, and `ws.df2` when `throughTarget`); returns the loss.
     /// The same arithmetic in the same order as the `Matrix` form (every sum over samples in
@@ -65,13 +76,7 @@ extension BatchNormLoss {
         }
         func scales(_ sums: UnsafeMutablePointer<Double>, _ scales: UnsafeMutablePointer<Double>,
                     _ branch: BatchBranch) throws(DegenerateBatch) {
-            for j in 0..<m {
-                let variance = sums[j] / Double(n), v = variance + epsilon
-                guard v > 0 else { throw .zeroVariance(branch: branch, coordinate: j + 1, variance: variance) }
-                let scale = v.squareRoot()
-                guard scale.isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
-                scales[j] = scale
-            }
+            for j in 0..<m { scales[j] = try batchScale(sum: sums[j], n: n, branch: branch, coordinate: j) }
         }
         try scales(a0, fScale, .online)
         try scales(a1, gScale, .target)
@@ -164,13 +169,7 @@ extension BatchNormLoss {
             }
             @inline(__always) func scales(_ sums: V, _ branch: BatchBranch) throws(DegenerateBatch) -> V {
                 var out = V.zero
-                for j in 0..<m {
-                    let variance = sums[j] / Double(n), v = variance + epsilon
-                    guard v > 0 else { throw .zeroVariance(branch: branch, coordinate: j + 1, variance: variance) }
-                    let scale = v.squareRoot()
-                    guard scale.isFinite else { throw .nonFinite(quantity: "batch variance of \(branch.symbol)_\(j + 1)") }
-                    out[j] = scale
-                }
+                for j in 0..<m { out[j] = try batchScale(sum: sums[j], n: n, branch: branch, coordinate: j) }
                 return out
             }
             let fScale = try scales(fVar, .online), gScale = try scales(gVar, .target)
