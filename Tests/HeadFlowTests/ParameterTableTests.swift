@@ -28,7 +28,7 @@ struct ParameterTableTests {
     func assignSetsOneField() throws {
         let samples: [String: String] = ["d": "77", "patches": "20", "feature-patches": "5", "noise": "0.7", "mask-prob": "0.4",
                                          "neurons": "3", "head": "full", "eta": "2", "eta-e": "0.05", "t-end": "123",
-                                         "seed": "9", "init-scale": "0.2", "rtol": "1e-6", "atol": "1e-9", "stepper": "msbdf",
+                                         "seed": "9", "init-scale": "0.2", "rtol": "1e-6", "atol": "1e-9", "stepper": "msbdf", "ode-engine": "gsl",
                                          "points": "17", "max-steps": "99", "target": "ema", "ema-tau": "50", "stop-grad": "off",
                                          "dp-eps": "0.2", "dp-source": "normalized", "dp-rho": "0.5"]
         for p in RunParameter.all where p.kind.isScalar {

@@ -39,6 +39,8 @@ public struct RunSpec: Equatable, Sendable {
     public var atol = 1e-12
     /// `--stepper`: GSL stepper.
     public var stepper: StepperKind = .auto
+    /// `--ode-engine`: whose code takes the `rk8pd` steps (the same bits either way).
+    public var odeEngine: ODEEngine = .native
     /// `--points`: recorded samples (log-spaced).
     public var points = 400
     /// `--max-steps`: at most this many accepted integrator steps.
@@ -80,8 +82,10 @@ public struct RunSpec: Equatable, Sendable {
     /// `IntegratorSettings.stiffAfterEMA` rk8pd steps for the EMA target (its block relaxes at
     /// rate 1/τ, which bounds an explicit step by a few τ over the whole run), after 5000 otherwise.
     public var settings: IntegratorSettings {
-        IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps,
-                           stiffAfter: target == .ema ? IntegratorSettings.stiffAfterEMA : 5_000)
+        var s = IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps,
+                                   stiffAfter: target == .ema ? IntegratorSettings.stiffAfterEMA : 5_000)
+        s.engine = odeEngine
+        return s
     }
 
     /// The start this spec names.

@@ -60,6 +60,8 @@ public struct IntegratorSettings: Equatable, Sendable, Codable {
     public var stiffAfter: Int = 5_000
     /// `stiffAfter` for a flow with an EMA target block (a linear relaxation at rate 1/τ).
     public static let stiffAfterEMA = 500
+    /// Whose code takes the `rk8pd` steps (results are bit for bit the same).
+    public var engine: ODEEngine = .native
 
     /// Defaults: auto (rk8pd, then msbdf on a stiff tail), rtol 1e-8, atol 1e-12.
     public init(stepper: StepperKind = .auto, rtol: Double = 1e-8, atol: Double = 1e-12,
@@ -76,6 +78,16 @@ public struct IntegratorSettings: Equatable, Sendable, Codable {
         s.stepper = stepper
         return s
     }
+}
+
+/// Whose code takes the accepted `rk8pd` steps. Both give the same bits
+/// (`NativeStepperTests`); the other steppers and event location are always GSL's.
+public enum ODEEngine: String, CaseIterable, Sendable, Codable {
+    /// `PrinceDormand8`: GSL's rk8pd, evolve and `y_new` control transcribed to Swift,
+    /// calling the right-hand side without the C callback (faster on small states).
+    case native
+    /// GSL's `gsl_odeiv2_evolve_apply` with `gsl_odeiv2_step_rk8pd`.
+    case gsl
 }
 
 /// The right-hand side `dy/dt = f(t, y)`: writes `f` into the output buffer and
@@ -139,8 +151,10 @@ public final class ODEIntegrator {
     public let settings: IntegratorSettings
     private let box: FieldBox
     private let system: UnsafeMutablePointer<gsl_odeiv2_system>
-    private let driver: UnsafeMutablePointer<gsl_odeiv2_driver>
+    /// GSL's stepping state; nil when `native` takes the steps.
+    private let driver: UnsafeMutablePointer<gsl_odeiv2_driver>?
     private let locator: UnsafeMutablePointer<gsl_odeiv2_driver>
+    private let native: PrinceDormand8?
     private var h: Double
     /// Accepted steps taken by `step`.
     public private(set) var steps = 0
@@ -149,7 +163,7 @@ public final class ODEIntegrator {
     public var stepSize: Double { h }
 
     /// Right-hand-side evaluations so far (all steps and event location).
-    public var evaluations: Int { box.evaluations }
+    public var evaluations: Int { box.evaluations + (native?.evaluations ?? 0) }
 
     /// Sets up stepper, error control and evolution for a system of size `dimension`
     /// (`.auto` steps with `rk8pd` here; the switch to `msbdf` is the solver's).
@@ -166,12 +180,16 @@ public final class ODEIntegrator {
                                                 params: Unmanaged.passUnretained(box).toOpaque()))
         h = settings.initialStep
         let type = settings.stepper.gslType
-        driver = gsl_odeiv2_driver_alloc_y_new(system, type, settings.initialStep, settings.atol, settings.rtol)!
         locator = gsl_odeiv2_driver_alloc_y_new(system, type, settings.initialStep, settings.atol, settings.rtol)!
+        let rk8pd = settings.stepper == .rk8pd || settings.stepper == .auto
+        native = rk8pd && settings.engine == .native
+            ? PrinceDormand8(dimension: dimension, atol: settings.atol, rtol: settings.rtol, field: field) : nil
+        driver = native == nil
+            ? gsl_odeiv2_driver_alloc_y_new(system, type, settings.initialStep, settings.atol, settings.rtol)! : nil
     }
 
     deinit {
-        gsl_odeiv2_driver_free(driver)
+        if let driver { gsl_odeiv2_driver_free(driver) }
         gsl_odeiv2_driver_free(locator)
         system.deinitialize(count: 1)
         system.deallocate()
@@ -181,9 +199,20 @@ public final class ODEIntegrator {
     /// updates `t` and `y` in place.
     public func step(t: inout Double, to t1: Double, y: inout [Double]) throws(IntegrationFailure) {
         if steps >= settings.maxSteps { throw .tooManySteps(time: t, steps: settings.maxSteps) }
+        var hNext = h  // a local: no exclusivity check on the class's stored property per step
         let status = y.withUnsafeMutableBufferPointer { yp in
-            gsl_odeiv2_evolve_apply(driver.pointee.e, driver.pointee.c, driver.pointee.s, system, &t, t1, &h, yp.baseAddress)
+            if let native {
+                switch native.apply(t: &t, to: t1, h: &hNext, y: yp.baseAddress!) {
+                case .success: return Int32(GSL_SUCCESS)
+                case .badFunction: return Int32(GSL_EBADFUNC)
+                case .failure: return Int32(GSL_FAILURE)
+                }
+            }
+            let driver = driver!
+            return gsl_odeiv2_evolve_apply(driver.pointee.e, driver.pointee.c, driver.pointee.s, system, &t, t1, &hNext,
+                                           yp.baseAddress)
         }
+        h = hNext
         steps += 1
         try check(status: status, t: t, y: y)
         if h < settings.minStep * max(1, abs(t)) && t < t1 { throw .stepUnderflow(time: t, step: h) }

@@ -1,0 +1,147 @@
+import Testing
+@testable import HeadFlow
+
+/// What one engine did over a sequence of `ODEIntegrator.step` calls: after every
+/// step the time, the state and the next step size as bit patterns, then the
+/// counts, and the failure if one ended it.
+private struct StepLog: Equatable {
+    var rows: [[UInt64]] = []
+    var steps = 0, evaluations = 0
+    var failure: IntegrationFailure? = nil
+}
+
+/// Steps `field` from `y0` with `engine`, stopping at each of `stops` in turn (the
+/// solver's recording times: the last step to each is shortened to land on it), at
+/// most `maxSteps` steps in all.
+private func log(_ engine: ODEEngine, dimension: Int, _ y0: [Double], stops: [Double], maxSteps: Int,
+                 rtol: Double = 1e-8, atol: Double = 1e-12, field: @escaping VectorField) -> StepLog {
+    var settings = IntegratorSettings(stepper: .rk8pd, rtol: rtol, atol: atol)
+    settings.engine = engine
+    let integrator = ODEIntegrator(dimension: dimension, settings: settings, field: field)
+    var out = StepLog()
+    var y = y0, t = 0.0
+    do throws(IntegrationFailure) {
+        for stop in stops {
+            while t < stop, integrator.steps < maxSteps {
+                try integrator.step(t: &t, to: stop, y: &y)
+                out.rows.append([t.bitPattern, integrator.stepSize.bitPattern] + y.map(\.bitPattern))
+            }
+        }
+    } catch {
+        out.failure = error
+    }
+    out.steps = integrator.steps
+    out.evaluations = integrator.evaluations
+    return out
+}
+
+/// The population flow's field and start for `spec`.
+private func population(_ spec: RunSpec) throws -> (Int, [Double], VectorField) {
+    let problem = try spec.problem()
+    let evaluator = problem.field.makeEvaluator(neurons: problem.neurons)
+    return (evaluator.layout.count, problem.field.initialState(problem.start), evaluator.vectorField)
+}
+
+/// Lorenz's system (σ = 10, ρ = 28, β = 8/3) in the first three entries, each further
+/// entry relaxing to the first at its own rate: any dimension, chaotic, many rejected steps.
+private func lorenz(_ n: Int) -> VectorField {
+    { _, y, dy in
+        dy[0] = 10 * (y[1] - y[0]); dy[1] = y[0] * (28 - y[2]) - y[1]; dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2]
+        for i in 3..<n { dy[i] = Double(i) * (y[0] - y[i]) }
+        return true
+    }
+}
+
+@Suite("native rk8pd = GSL's rk8pd, evolve and y_new control, bit for bit")
+struct NativeStepperTests {
+    // The random-start ensemble's case (k = m = 2, a 12-value state), with recording stops
+    // that shorten steps: every step's time, next step size and state have GSL's bits.
+    @Test("population flow, k = m = 2, random starts: every step bit for bit")
+    func smallFlow() throws {
+        for seed in [1, 7, 42, 99] as [UInt64] {
+            var spec = RunSpec(); spec.seed = seed
+            let (n, y0, field) = try population(spec)
+            let stops = [0.5, 3, 40, 700, 2e4]
+            let native = log(.native, dimension: n, y0, stops: stops, maxSteps: 1500, field: field)
+            let gsl = log(.gsl, dimension: n, y0, stops: stops, maxSteps: 1500, field: field)
+            #expect(native.rows.count > 200, "seed \(seed): \(native.rows.count) steps")
+            #expect(native == gsl, "seed \(seed)")
+        }
+    }
+
+    // Odd dimensions exercise the padded lane: k = m = 3 (27 values), the EMA target (20),
+    // a head of every kind, looser and tighter tolerances.
+    @Test("population flows of other sizes, targets and tolerances: bit for bit")
+    func otherFlows() throws {
+        var cases: [RunSpec] = []
+        var k3 = RunSpec(); k3.alpha = [1.5, 1.2, 1.0]; k3.neurons = 3; k3.d = 50; k3.seed = 3; cases.append(k3)
+        var ema = RunSpec(); ema.target = .ema; ema.emaTau = 10; ema.seed = 5; cases.append(ema)
+        var full = RunSpec(); full.head = .full; full.rtol = 1e-5; full.atol = 1e-9; full.seed = 11; cases.append(full)
+        var none = RunSpec(); none.head = .none; none.rtol = 1e-11; none.atol = 1e-14; none.seed = 13; cases.append(none)
+        for spec in cases {
+            let (n, y0, field) = try population(spec)
+            let a = log(.native, dimension: n, y0, stops: [1, 2e4], maxSteps: 800, rtol: spec.rtol, atol: spec.atol, field: field)
+            let b = log(.gsl, dimension: n, y0, stops: [1, 2e4], maxSteps: 800, rtol: spec.rtol, atol: spec.atol, field: field)
+            #expect(a.rows.count > 100)
+            #expect(a == b, "n = \(n), head \(spec.head), target \(spec.target)")
+        }
+    }
+
+    // A chaotic system takes many rejected steps: the retries, their shrinking steps and
+    // the evaluation counts are GSL's too, for even and odd sizes.
+    @Test("Lorenz system of sizes 3 to 6: steps, rejections and evaluations bit for bit")
+    func lorenzSystem() {
+        for n in 3...6 {
+            let y0 = (0..<n).map { Double($0 + 1) }
+            let a = log(.native, dimension: n, y0, stops: [5, 30], maxSteps: 3000, rtol: 1e-9, atol: 1e-12, field: lorenz(n))
+            let b = log(.gsl, dimension: n, y0, stops: [5, 30], maxSteps: 3000, rtol: 1e-9, atol: 1e-12, field: lorenz(n))
+            // More evaluations than 13 per accepted step: some steps were retried.
+            #expect(a.evaluations > 13 * a.steps + 50, "n = \(n): \(a.evaluations) evaluations, \(a.steps) steps")
+            #expect(a == b, "n = \(n)")
+        }
+    }
+
+    // A field that fails (a non-finite value) stops both at the same time with the same error,
+    // the state of the last accepted step unchanged.
+    @Test("a failing right-hand side: the same error at the same time")
+    func failingField() {
+        let base = lorenz(4)
+        let failing: VectorField = { t, y, dy in y[0] > 15 ? false : base(t, y, dy) }
+        let a = log(.native, dimension: 4, [1, 2, 3, 4], stops: [30], maxSteps: 5000, field: failing)
+        let b = log(.gsl, dimension: 4, [1, 2, 3, 4], stops: [30], maxSteps: 5000, field: failing)
+        guard case .nonFinite = a.failure else { Issue.record("expected a non-finite failure, got \(String(describing: a.failure))"); return }
+        #expect(a == b)
+    }
+
+    // y' = y² from y = 1 blows up at t = 1: the steps shrink until the step-size check or GSL's
+    // own failure stops the run; both engines stop on the same step with the same error.
+    @Test("a finite-time blow-up: the same failure on the same step")
+    func blowUp() {
+        let field: VectorField = { _, y, dy in dy[0] = y[0] * y[0]; return true }
+        let a = log(.native, dimension: 1, [1], stops: [2], maxSteps: 100_000, field: field)
+        let b = log(.gsl, dimension: 1, [1], stops: [2], maxSteps: 100_000, field: field)
+        #expect(a.failure != nil)
+        #expect(a == b)
+    }
+
+    // The whole solve (recording, events located by bisection, the switch to msbdf after
+    // `stiffAfter` steps): the same trajectory with either engine.
+    @Test("PopulationSolver.solve: samples, events, peaks and counts equal")
+    func wholeSolve() throws {
+        for seed in [2, 8] as [UInt64] {
+            var spec = RunSpec(); spec.seed = seed; spec.tEnd = 1e5
+            let problem = try spec.problem()
+            var settings = spec.settings
+            settings.stiffAfter = 400  // reach the msbdf tail within the test
+            settings.engine = .native
+            let a = PopulationSolver(settings: settings).solve(problem)
+            settings.engine = .gsl
+            let b = PopulationSolver(settings: settings).solve(problem)
+            #expect(a.samples.count == b.samples.count)
+            #expect(zip(a.samples, b.samples).allSatisfy { $0.time == $1.time && $0.state.flat == $1.state.flat })
+            #expect(a.events.map(\.time) == b.events.map(\.time))
+            #expect(a.events.contains { $0.time != nil })
+            #expect(a.steps == b.steps && a.evaluations == b.evaluations && a.steps > 400)
+        }
+    }
+}
