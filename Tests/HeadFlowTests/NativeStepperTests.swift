@@ -13,16 +13,19 @@ private struct StepLog: Equatable {
 /// Steps `field` from `y0` with `engine`, stopping at each of `stops` in turn (the
 /// solver's recording times: the last step to each is shortened to land on it), at
 /// most `maxSteps` steps in all.
+/// A negative `initialStep` integrates backwards (stops below 0, decreasing).
 private func log(_ engine: ODEEngine, dimension: Int, _ y0: [Double], stops: [Double], maxSteps: Int,
-                 rtol: Double = 1e-8, atol: Double = 1e-12, field: @escaping VectorField) -> StepLog {
-    var settings = IntegratorSettings(stepper: .rk8pd, rtol: rtol, atol: atol)
+                 rtol: Double = 1e-8, atol: Double = 1e-12, initialStep: Double = 1e-3,
+                 field: @escaping VectorField) -> StepLog {
+    var settings = IntegratorSettings(stepper: .rk8pd, rtol: rtol, atol: atol, initialStep: initialStep)
     settings.engine = engine
     let integrator = ODEIntegrator(dimension: dimension, settings: settings, field: field)
     var out = StepLog()
     var y = y0, t = 0.0
+    let forward = initialStep > 0
     do throws(IntegrationFailure) {
         for stop in stops {
-            while t < stop, integrator.steps < maxSteps {
+            while forward ? t < stop : t > stop, integrator.steps < maxSteps {
                 try integrator.step(t: &t, to: stop, y: &y)
                 out.rows.append([t.bitPattern, integrator.stepSize.bitPattern] + y.map(\.bitPattern))
             }
@@ -98,6 +101,34 @@ struct NativeStepperTests {
             // More evaluations than 13 per accepted step: some steps were retried.
             #expect(a.evaluations > 13 * a.steps + 50, "n = \(n): \(a.evaluations) evaluations, \(a.steps) steps")
             #expect(a == b, "n = \(n)")
+        }
+    }
+
+    // Backwards in time (a negative step; the recording stops below 0): the final-step and
+    // direction logic of GSL's evolve for dt < 0, bit for bit; a step against the direction of
+    // the interval is GSL's GSL_EINVAL with either engine.
+    @Test("backwards in time, and a step against the interval's direction: as GSL")
+    func backwards() {
+        for n in [3, 4] {
+            let y0 = (0..<n).map { 0.5 * Double($0 + 1) }
+            let a = log(.native, dimension: n, y0, stops: [-0.3, -1.5], maxSteps: 2000, initialStep: -1e-3, field: lorenz(n))
+            let b = log(.gsl, dimension: n, y0, stops: [-0.3, -1.5], maxSteps: 2000, initialStep: -1e-3, field: lorenz(n))
+            #expect(a.rows.count > 100 && a.failure == nil, "n = \(n): \(a.rows.count) steps, \(String(describing: a.failure))")
+            #expect(a == b, "n = \(n)")
+            // A negative step towards a later time: the same GSL status (GSL_EINVAL) from both engines.
+            let errors = ODEEngine.allCases.map { engine -> IntegrationFailure? in
+                var settings = IntegratorSettings(stepper: .rk8pd, initialStep: -1e-3)
+                settings.engine = engine
+                let integrator = ODEIntegrator(dimension: n, settings: settings, field: lorenz(n))
+                var t = 0.0, y = y0
+                do throws(IntegrationFailure) { try integrator.step(t: &t, to: 1, y: &y) } catch { return error }
+                return nil
+            }
+            guard case .gsl(let time, _, let message)? = errors[0] else {
+                Issue.record("expected a GSL status, got \(String(describing: errors[0]))"); continue
+            }
+            #expect(time == 0 && message.contains("invalid"), "\(message)")
+            #expect(errors[0] == errors[1])
         }
     }
 

@@ -206,6 +206,7 @@ public final class ODEIntegrator {
                 case .success: return Int32(GSL_SUCCESS)
                 case .badFunction: return Int32(GSL_EBADFUNC)
                 case .failure: return Int32(GSL_FAILURE)
+                case .invalid: return Int32(GSL_EINVAL)
                 }
             }
             let driver = driver!

@@ -19,8 +19,8 @@ import Foundation
 /// with `h·max(0.2, 0.9·r^{-1/8})`, one below 0.5 grows the next `h` by
 /// `min(5, max(1, 0.9·r^{-1/9}))`.
 final class PrinceDormand8 {
-    /// What one `apply` ended with (GSL's `GSL_SUCCESS`, `GSL_EBADFUNC`, `GSL_FAILURE`).
-    enum Status { case success, badFunction, failure }
+    /// What one `apply` ended with (GSL's `GSL_SUCCESS`, `GSL_EBADFUNC`, `GSL_FAILURE`, `GSL_EINVAL`).
+    enum Status { case success, badFunction, failure, invalid }
 
     /// Dimension of the state.
     let dimension: Int
@@ -57,7 +57,7 @@ final class PrinceDormand8 {
         let t0 = t
         var h0 = h
         let dt = t1 - t0
-        if (dt < 0 && h0 > 0) || (dt > 0 && h0 < 0) { return .failure }
+        if (dt < 0 && h0 > 0) || (dt > 0 && h0 < 0) { return .invalid }
         let eY0 = k(15), dydtIn = k(16), dydtOut = k(17), yerr = k(18), y = k(19)
         y.update(from: state, count: n)
         defer { state.update(from: y, count: n) }
