@@ -1,3 +1,4 @@
+import RealModule
 import Testing
 @testable import HeadFlow
 
@@ -47,9 +48,11 @@ private func population(_ spec: RunSpec) throws -> (Int, [Double], VectorField) 
 
 /// Lorenz's system (σ = 10, ρ = 28, β = 8/3) in the first three entries, each further
 /// entry relaxing to the first at its own rate: any dimension, chaotic, many rejected steps.
-private func lorenz(_ n: Int) -> VectorField {
-    { _, y, dy in
-        dy[0] = 10 * (y[1] - y[0]); dy[1] = y[0] * (28 - y[2]) - y[1]; dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2]
+/// With `forced`, `dy_0/dt` gains `5 sin(3t)`: the field depends on time, so each stage's time counts.
+private func lorenz(_ n: Int, forced: Bool = false) -> VectorField {
+    { t, y, dy in
+        dy[0] = 10 * (y[1] - y[0]) + (forced ? 5 * Double.sin(3 * t) : 0)
+        dy[1] = y[0] * (28 - y[2]) - y[1]; dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2]
         for i in 3..<n { dy[i] = Double(i) * (y[0] - y[i]) }
         return true
     }
@@ -92,16 +95,17 @@ struct NativeStepperTests {
 
     // A chaotic system takes many rejected steps: the retries, their shrinking steps and
     // the evaluation counts are GSL's too, for even and odd sizes.
-    @Test("Lorenz system of sizes 3 to 6: steps, rejections and evaluations bit for bit")
+    @Test("Lorenz system of sizes 3 to 6, autonomous or forced: steps, rejections and evaluations bit for bit")
     func lorenzSystem() {
-        for n in 3...6 {
+        for n in 3...6 { for forced in [false, true] {
             let y0 = (0..<n).map { Double($0 + 1) }
-            let a = log(.native, dimension: n, y0, stops: [5, 30], maxSteps: 3000, rtol: 1e-9, atol: 1e-12, field: lorenz(n))
-            let b = log(.gsl, dimension: n, y0, stops: [5, 30], maxSteps: 3000, rtol: 1e-9, atol: 1e-12, field: lorenz(n))
+            let f = lorenz(n, forced: forced)
+            let a = log(.native, dimension: n, y0, stops: [5, 30], maxSteps: 3000, rtol: 1e-9, atol: 1e-12, field: f)
+            let b = log(.gsl, dimension: n, y0, stops: [5, 30], maxSteps: 3000, rtol: 1e-9, atol: 1e-12, field: f)
             // More evaluations than 13 per accepted step: some steps were retried.
             #expect(a.evaluations > 13 * a.steps + 50, "n = \(n): \(a.evaluations) evaluations, \(a.steps) steps")
-            #expect(a == b, "n = \(n)")
-        }
+            #expect(a == b, "n = \(n), forced \(forced)")
+        } }
     }
 
     // Backwards in time (a negative step; the recording stops below 0): the final-step and
@@ -130,6 +134,30 @@ struct NativeStepperTests {
             #expect(time == 0 && message.contains("invalid"), "\(message)")
             #expect(errors[0] == errors[1])
         }
+    }
+
+    // The tableau's consistency and order conditions, in double precision: each stage's weights
+    // sum to its time c_i; the 8th-order weights integrate t^(q−1) exactly for q ≤ 8 and the
+    // 7th-order ones for q ≤ 7 but not q = 8 (the pair differs at order 8: the error estimate).
+    @Test("Prince-Dormand 8(7) tableau: row sums and order conditions")
+    func tableau() {
+        typealias C = PrinceDormand8Tableau
+        func values<let n: Int>(_ x: InlineArray<n, Double>) -> [Double] { (0..<n).map { x[$0] } }
+        let c = [0.0] + values(C.ah) + [1, 1]  // c_1 … c_13
+        let rows: [[Double]] = [[C.b21], values(C.b3), values(C.b4), values(C.b5), values(C.b6), values(C.b7), values(C.b8),
+                                values(C.b9), values(C.b10), values(C.b11), values(C.b12), values(C.b13)]
+        for (i, row) in rows.enumerated() {
+            #expect(row.count == i + 1)
+            #expect(abs(row.reduce(0, +) - c[i + 1]) < 1e-14, "stage \(i + 2): Σ b = \(row.reduce(0, +)), c = \(c[i + 1])")
+        }
+        func moment(_ w: [Double], _ q: Int) -> Double {
+            zip(w, c).map { $0 * Double.pow($1, q - 1) }.reduce(0, +) - 1 / Double(q)
+        }
+        let abar = values(C.abar), a = values(C.a)
+        #expect(abar.count == 13 && a.count == 12)
+        for q in 1...8 { #expect(abs(moment(abar, q)) < 1e-14, "Abar, q = \(q): \(moment(abar, q))") }
+        for q in 1...7 { #expect(abs(moment(a, q)) < 1e-14, "A, q = \(q): \(moment(a, q))") }
+        #expect(abs(moment(a, 8)) > 1e-5)
     }
 
     // A field that fails (a non-finite value) stops both at the same time with the same error,
