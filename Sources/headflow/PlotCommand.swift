@@ -23,14 +23,11 @@ struct PlotFeaturesCommand: ParsableCommand {
     var output: String { file.output }
 
     func run() throws {
-        let gnuplot = try Gnuplot.locate()
-        let terminal = try gnuplot.terminal(for: output)
-        let figure: GnuplotFigure
-        do {
-            figure = try GnuplotFigure.features(try SweepStore.readJSON(input), source: input, terminal: terminal,
-                                                output: Gnuplot.absolute(output))
-        } catch { throw ValidationError("\(error)") }
-        try gnuplot.draw(figure)
+        let (gnuplot, terminal) = try file.target()
+        try gnuplot.draw {
+            try GnuplotFigure.features(try SweepStore.readJSON(input), source: input, terminal: terminal,
+                                       output: Gnuplot.absolute(output))
+        }
     }
 }
 
@@ -46,14 +43,11 @@ struct PlotTrajectoryCommand: ParsableCommand {
     var output: String { file.output }
 
     func run() throws {
-        let gnuplot = try Gnuplot.locate()
-        let terminal = try gnuplot.terminal(for: output)
-        let figure: GnuplotFigure
-        do {
-            figure = try GnuplotFigure.trajectory(run: try RunJSON.validated(SweepStore.readJSON(input), source: input), source: input, terminal: terminal,
-                                                  output: Gnuplot.absolute(output))
-        } catch { throw ValidationError("\(error)") }
-        try gnuplot.draw(figure)
+        let (gnuplot, terminal) = try file.target()
+        try gnuplot.draw {
+            try GnuplotFigure.trajectory(run: try RunJSON.validated(SweepStore.readJSON(input), source: input), source: input,
+                                         terminal: terminal, output: Gnuplot.absolute(output))
+        }
     }
 }
 
@@ -71,17 +65,14 @@ struct PlotPhaseCommand: ParsableCommand {
     var outcome: String = "outcome"
 
     func run() throws {
-        let gnuplot = try Gnuplot.locate()
-        let terminal = try gnuplot.terminal(for: output)
+        let (gnuplot, terminal) = try file.target()
         let result = try loadSweeps([input])
         let metric: SweepMetric
         do { metric = try result.metric(outcome) } catch { throw error.validation }
-        let figure: GnuplotFigure
-        do {
-            figure = try GnuplotFigure.phase(SweepReport(result, metric: metric), source: input, terminal: terminal,
-                                             output: Gnuplot.absolute(output))
-        } catch { throw ValidationError("\(error)") }
-        try gnuplot.draw(figure)
+        try gnuplot.draw {
+            try GnuplotFigure.phase(SweepReport(result, metric: metric), source: input, terminal: terminal,
+                                    output: Gnuplot.absolute(output))
+        }
     }
 }
 
@@ -104,15 +95,12 @@ struct PlotRankCommand: ParsableCommand {
         let keys = ["erank_f", "rankme_f", "erank_F", "rankme_F"]
         guard keys.contains(of) else { throw ParameterError("of", must: "one of " + keys.joined(separator: ", "), got: of).validation }
         guard !inputs.isEmpty else { throw ValidationError("give at least one RUN.json") }
-        let gnuplot = try Gnuplot.locate()
-        let terminal = try gnuplot.terminal(for: output)
-        let figure: GnuplotFigure
-        do {
+        let (gnuplot, terminal) = try file.target()
+        try gnuplot.draw {
             let runs = try inputs.map { ($0, try SweepStore.readJSON($0)) }
-            figure = try GnuplotFigure.rank(runs: runs, labels: labels.map { $0.split(separator: ",").map(String.init) }, key: of,
-                                            terminal: terminal, output: Gnuplot.absolute(output))
-        } catch { throw ValidationError("\(error)") }
-        try gnuplot.draw(figure)
+            return try GnuplotFigure.rank(runs: runs, labels: labels.map { $0.split(separator: ",").map(String.init) }, key: of,
+                                          terminal: terminal, output: Gnuplot.absolute(output))
+        }
     }
 }
 
@@ -121,11 +109,24 @@ struct PlotRankCommand: ParsableCommand {
 struct FigureFile: ParsableArguments {
     @Option(name: .shortAndLong, parsing: .unconditional, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
     var output: String
+
+    /// gnuplot (exit 69 when it is missing) and the terminal `output`'s extension names (a usage error otherwise).
+    func target() throws -> (Gnuplot, GnuplotTerminal) {
+        let gnuplot = try Gnuplot.locate()
+        return (gnuplot, try gnuplot.terminal(for: output))
+    }
 }
 
 /// Runs gnuplot on a figure in a temporary directory.
 struct Gnuplot {
     let path: String
+
+    /// Draws the figure `build` makes; an error building it (unreadable or malformed input) is a usage error.
+    func draw(_ build: () throws -> GnuplotFigure) throws {
+        let figure: GnuplotFigure
+        do { figure = try build() } catch { throw ValidationError("\(error)") }
+        try draw(figure)
+    }
 
     /// Finds `gnuplot` on PATH; otherwise one line pointing at the setup script.
     static func locate() throws -> Gnuplot {
