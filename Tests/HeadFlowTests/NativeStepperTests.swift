@@ -15,10 +15,11 @@ private struct StepLog: Equatable {
 /// solver's recording times: the last step to each is shortened to land on it), at
 /// most `maxSteps` steps in all.
 /// A negative `initialStep` integrates backwards (stops below 0, decreasing).
+/// After a failure the last row is the state the caller is left with.
 private func log(_ engine: ODEEngine, dimension: Int, _ y0: [Double], stops: [Double], maxSteps: Int,
-                 rtol: Double = 1e-8, atol: Double = 1e-12, initialStep: Double = 1e-3,
+                 rtol: Double = 1e-8, atol: Double = 1e-12, initialStep: Double = 1e-3, minStep: Double = 1e-14,
                  field: @escaping VectorField) -> StepLog {
-    var settings = IntegratorSettings(stepper: .rk8pd, rtol: rtol, atol: atol, initialStep: initialStep)
+    var settings = IntegratorSettings(stepper: .rk8pd, rtol: rtol, atol: atol, initialStep: initialStep, minStep: minStep)
     settings.engine = engine
     let integrator = ODEIntegrator(dimension: dimension, settings: settings, field: field)
     var out = StepLog()
@@ -33,6 +34,7 @@ private func log(_ engine: ODEEngine, dimension: Int, _ y0: [Double], stops: [Do
         }
     } catch {
         out.failure = error
+        out.rows.append([t.bitPattern] + y.map(\.bitPattern))
     }
     out.steps = integrator.steps
     out.evaluations = integrator.evaluations
@@ -119,20 +121,23 @@ struct NativeStepperTests {
             let b = log(.gsl, dimension: n, y0, stops: [-0.3, -1.5], maxSteps: 2000, initialStep: -1e-3, field: lorenz(n))
             #expect(a.rows.count > 100 && a.failure == nil, "n = \(n): \(a.rows.count) steps, \(String(describing: a.failure))")
             #expect(a == b, "n = \(n)")
-            // A negative step towards a later time: the same GSL status (GSL_EINVAL) from both engines.
-            let errors = ODEEngine.allCases.map { engine -> IntegrationFailure? in
-                var settings = IntegratorSettings(stepper: .rk8pd, initialStep: -1e-3)
-                settings.engine = engine
-                let integrator = ODEIntegrator(dimension: n, settings: settings, field: lorenz(n))
-                var t = 0.0, y = y0
-                do throws(IntegrationFailure) { try integrator.step(t: &t, to: 1, y: &y) } catch { return error }
-                return nil
+            // A step against the interval (negative towards a later time, positive towards an
+            // earlier one): the same GSL status (GSL_EINVAL) from both engines.
+            for (h, t1) in [(-1e-3, 1.0), (1e-3, -1.0)] {
+                let errors = ODEEngine.allCases.map { engine -> IntegrationFailure? in
+                    var settings = IntegratorSettings(stepper: .rk8pd, initialStep: h)
+                    settings.engine = engine
+                    let integrator = ODEIntegrator(dimension: n, settings: settings, field: lorenz(n))
+                    var t = 0.0, y = y0
+                    do throws(IntegrationFailure) { try integrator.step(t: &t, to: t1, y: &y) } catch { return error }
+                    return nil
+                }
+                guard case .gsl(let time, _, let message)? = errors[0] else {
+                    Issue.record("h \(h) to \(t1): expected a GSL status, got \(String(describing: errors[0]))"); continue
+                }
+                #expect(time == 0 && message.contains("invalid"), "\(message)")
+                #expect(errors[0] == errors[1])
             }
-            guard case .gsl(let time, _, let message)? = errors[0] else {
-                Issue.record("expected a GSL status, got \(String(describing: errors[0]))"); continue
-            }
-            #expect(time == 0 && message.contains("invalid"), "\(message)")
-            #expect(errors[0] == errors[1])
         }
     }
 
@@ -160,27 +165,39 @@ struct NativeStepperTests {
         #expect(abs(moment(a, 8)) > 1e-5)
     }
 
-    // A field that fails (a non-finite value) stops both at the same time with the same error,
-    // the state of the last accepted step unchanged.
-    @Test("a failing right-hand side: the same error at the same time")
+    // A field that fails (a non-finite value) stops both at the same time with the same error
+    // and leaves the caller the same state: failing on a state, or on the k-th call (the first
+    // derivative, a stage, the derivative at the new state that ends a step: 1 + 13j).
+    @Test("a failing right-hand side: the same error, time and state")
     func failingField() {
         let base = lorenz(4)
-        let failing: VectorField = { t, y, dy in y[0] > 15 ? false : base(t, y, dy) }
-        let a = log(.native, dimension: 4, [1, 2, 3, 4], stops: [30], maxSteps: 5000, field: failing)
-        let b = log(.gsl, dimension: 4, [1, 2, 3, 4], stops: [30], maxSteps: 5000, field: failing)
-        guard case .nonFinite = a.failure else { Issue.record("expected a non-finite failure, got \(String(describing: a.failure))"); return }
-        #expect(a == b)
+        // A fresh field for each engine (the call counter starts at 0).
+        func failing(_ k: Int?) -> VectorField {
+            guard let k else { return { t, y, dy in y[0] > 15 ? false : base(t, y, dy) } }
+            var calls = 0
+            return { t, y, dy in calls += 1; return calls == k ? false : base(t, y, dy) }
+        }
+        for k in [nil, 1, 2, 13, 14, 27, 40, 53] as [Int?] {
+            let a = log(.native, dimension: 4, [1, 2, 3, 4], stops: [30], maxSteps: 5000, field: failing(k))
+            let b = log(.gsl, dimension: 4, [1, 2, 3, 4], stops: [30], maxSteps: 5000, field: failing(k))
+            guard case .nonFinite = a.failure else {
+                Issue.record("call \(String(describing: k)): expected a non-finite failure, got \(String(describing: a.failure))"); continue
+            }
+            #expect(a == b, "call \(String(describing: k))")
+        }
     }
 
-    // y' = y² from y = 1 blows up at t = 1: the steps shrink until the step-size check or GSL's
-    // own failure stops the run; both engines stop on the same step with the same error.
+    // With the step-size floor at 0, GSL's own failure (a step that cannot shrink: t + h = t)
+    // ends the run instead, with either engine.
     @Test("a finite-time blow-up: the same failure on the same step")
     func blowUp() {
         let field: VectorField = { _, y, dy in dy[0] = y[0] * y[0]; return true }
-        let a = log(.native, dimension: 1, [1], stops: [2], maxSteps: 100_000, field: field)
-        let b = log(.gsl, dimension: 1, [1], stops: [2], maxSteps: 100_000, field: field)
-        #expect(a.failure != nil)
-        #expect(a == b)
+        for minStep in [1e-14, 0] {
+            let a = log(.native, dimension: 1, [1], stops: [2], maxSteps: 100_000, minStep: minStep, field: field)
+            let b = log(.gsl, dimension: 1, [1], stops: [2], maxSteps: 100_000, minStep: minStep, field: field)
+            #expect(a.failure != nil, "min step \(minStep)")
+            #expect(a == b, "min step \(minStep): \(String(describing: a.failure)) vs \(String(describing: b.failure))")
+        }
     }
 
     // The whole solve (recording, events located by bisection, the switch to msbdf after

@@ -110,6 +110,32 @@ struct EventSetTests {
         #expect(ends.events == full.events)
         #expect(ends.peaks == full.peaks)
     }
+
+    // The steps do not depend on the recording times (saveat, not tstops): 2, 50 linear or 400
+    // log-spaced samples give the same steps, events, peaks and final state, bit for bit; an
+    // interior sample (re-integrated from its step's start) agrees with a solve that ends there.
+    @Test("recording times change the samples only; an interior sample is the state there")
+    func saveatIndependent() throws {
+        for seed in [3, 17] as [UInt64] {
+            var spec = RunSpec(); spec.seed = seed; spec.tEnd = 6000
+            let problem = try spec.problem()
+            let solver = PopulationSolver(settings: spec.settings)
+            let runs = [SampleTimes.endpoints, .linear(points: 50), .logarithmic(points: 400)].map { solver.solve(problem, saveat: $0) }
+            for r in runs.dropFirst() {
+                #expect(r.steps == runs[0].steps && r.evaluations > runs[0].evaluations)
+                #expect(r.final.state.flat.map(\.bitPattern) == runs[0].final.state.flat.map(\.bitPattern))
+                #expect(r.events == runs[0].events && r.peaks == runs[0].peaks)
+            }
+            let logRun = runs[2]
+            #expect(logRun.samples.count == 400)
+            for sample in [logRun.samples[150], logRun.samples[300], logRun.samples[390]] {
+                var short = spec; short.tEnd = sample.time
+                let direct = solver.solve(try short.problem(), saveat: .endpoints).final.state
+                let gap = zip(sample.state.flat, direct.flat).map { abs($0 - $1) / max(abs($1), 1e-3) }.max() ?? .nan
+                #expect(gap < 1e-6, "seed \(seed), t = \(sample.time): relative gap \(gap)")
+            }
+        }
+    }
 }
 
 /// With `saveEvents` the trajectory shows what the events table says.

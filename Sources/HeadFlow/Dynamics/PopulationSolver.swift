@@ -14,16 +14,17 @@ public struct PopulationSolver: Sendable {
     }
 
     /// Integrates `problem` from 0 to `t_end`, recording a sample at each time
-    /// of `saveat` (the integrator stops exactly there) and watching `events`
-    /// at every accepted step. With `keep: .endpoints` only the first and last
-    /// samples are kept (the step sequence, events and peaks are unchanged).
-    /// With `saveEvents`, the state at each located event time and at the time
-    /// of each off-diagonal head peak is recorded as a sample too (in time
-    /// order), so the trajectory shows what the events say; the step sequence
-    /// is unchanged (event states come from re-integration inside the step).
-    /// Never throws: a numerical failure is returned as `status = .failed(…)`
-    /// with the samples recorded before it. Call `problem.validate()` first for
-    /// input you did not build.
+    /// of `saveat` and watching `events` at every accepted step. The steps do not
+    /// depend on `saveat` (SciML's `saveat`, not `tstops`): the integrator steps
+    /// towards `t_end` and lands on it, and a recording time inside an accepted
+    /// step gets the state there by re-integration from the step's start, as an
+    /// event's state does. So events, peaks and the final state are the same for
+    /// any recording times. With `keep: .endpoints` only the first and last samples
+    /// are kept (and no interior state is computed). With `saveEvents`, the state
+    /// at each located event time and at the time of each off-diagonal head peak
+    /// is recorded as a sample too (in time order). Never throws: a numerical
+    /// failure is returned as `status = .failed(…)` with the samples recorded
+    /// before it. Call `problem.validate()` first for input you did not build.
     public func solve(_ problem: PopulationProblem, saveat: SampleTimes = .logarithmic(points: 400),
                       events: EventSet = .standard, keep: SampleKeeping = .all, saveEvents: Bool = false) -> Trajectory {
         let evaluator = problem.field.makeEvaluator(neurons: problem.neurons)
@@ -50,37 +51,47 @@ public struct PopulationSolver: Sendable {
             guard evaluator.loss(y).isFinite, y.allSatisfy(\.isFinite) else { throw .nonFinite(time: 0) }
             try monitor.start(y, time: 0)
             record(0, y, last: times.count == 1)
-            for (n, target) in times.enumerated().dropFirst() {
-                while t < target {
-                    if settings.stepper == .auto, switchedSteps == 0, integrator.steps >= settings.stiffAfter {
-                        // A stiff tail: continue from the current state with BDF.
-                        switchedSteps = integrator.steps; switchedEvaluations = integrator.evaluations
-                        var next = settings.with(stepper: .msbdf)
-                        next.maxSteps = max(1, settings.maxSteps - switchedSteps)
-                        next.initialStep = integrator.stepSize
-                        integrator = ODEIntegrator(dimension: layout.count, settings: next, field: field)
+            let tEnd = times[times.count - 1]
+            var next = 1  // the next recording time
+            while next < times.count {
+                if settings.stepper == .auto, switchedSteps == 0, integrator.steps >= settings.stiffAfter {
+                    // A stiff tail: continue from the current state with BDF.
+                    switchedSteps = integrator.steps; switchedEvaluations = integrator.evaluations
+                    var tail = settings.with(stepper: .msbdf)
+                    tail.maxSteps = max(1, settings.maxSteps - switchedSteps)
+                    tail.initialStep = integrator.stepSize
+                    integrator = ODEIntegrator(dimension: layout.count, settings: tail, field: field)
+                }
+                // The step's start, copied into a buffer of its own (no allocation per step);
+                // the closures below capture this step's integrator as a constant.
+                let (t0, stepper) = (t, integrator)
+                for i in y.indices { y0[i] = y[i] }
+                try stepper.step(t: &t, to: tEnd, y: &y)
+                let before = saveEvents ? monitor.records.map(\.time) : []
+                let peaksBefore = saveEvents ? monitor.peaks : []
+                try monitor.step(from: t0, y0, to: t, y, tolerance: eventTolerance) { tau throws(IntegrationFailure) in
+                    tau == t ? y : try stepper.advance(from: t0, y0, to: tau)
+                }
+                if saveEvents {
+                    for (old, new) in zip(before, monitor.records.map(\.time)) where old == nil {
+                        guard let tau = new else { continue }
+                        eventStates.append((tau, tau == t ? y : try stepper.advance(from: t0, y0, to: tau)))
                     }
-                    // The step's start, copied into a buffer of its own (no allocation per step);
-                    // the closures below capture this step's integrator as a constant.
-                    let (t0, stepper) = (t, integrator)
-                    for i in y.indices { y0[i] = y[i] }
-                    try stepper.step(t: &t, to: target, y: &y)
-                    let before = saveEvents ? monitor.records.map(\.time) : []
-                    let peaksBefore = saveEvents ? monitor.peaks : []
-                    try monitor.step(from: t0, y0, to: t, y, tolerance: eventTolerance) { tau throws(IntegrationFailure) in
-                        tau == t ? y : try stepper.advance(from: t0, y0, to: tau)
-                    }
-                    if saveEvents {
-                        for (old, new) in zip(before, monitor.records.map(\.time)) where old == nil {
-                            guard let tau = new else { continue }
-                            eventStates.append((tau, tau == t ? y : try stepper.advance(from: t0, y0, to: tau)))
-                        }
-                        for (i, (p0, p1)) in zip(peaksBefore.joined(), monitor.peaks.joined()).enumerated() where p0 != p1 {
-                            if p1?.time == t { peakStates[i] = y }
-                        }
+                    for (i, (p0, p1)) in zip(peaksBefore.joined(), monitor.peaks.joined()).enumerated() where p0 != p1 {
+                        if p1?.time == t { peakStates[i] = y }
                     }
                 }
-                record(t, y, last: n == times.count - 1)
+                // The recording times this step passed: their states by one re-integration from the step's start.
+                var passed = next
+                while passed < times.count, times[passed] <= t { passed += 1 }
+                if passed > next {
+                    let wanted = keep == .all ? Array(times[next..<passed]) : (passed == times.count ? [tEnd] : [])
+                    let inside = wanted.filter { $0 < t }
+                    let states = try stepper.advance(from: t0, y0, through: inside)
+                    for (tau, state) in zip(inside, states) { record(tau, state, last: false) }
+                    if wanted.last == t { record(t, y, last: passed == times.count) }
+                    next = passed
+                }
             }
         } catch {
             status = .failed(error)
@@ -112,6 +123,6 @@ extension PopulationSolver {
 public enum SampleKeeping: Sendable {
     /// Every sample at the recording times.
     case all
-    /// Only the first and the last (the integrator still stops at every recording time).
+    /// Only the first and the last (the steps are the same as with `.all`).
     case endpoints
 }

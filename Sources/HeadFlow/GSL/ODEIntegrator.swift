@@ -222,14 +222,29 @@ public final class ODEIntegrator {
     /// Integrates a copy of `y0` from `t0` to `t1` with the same tolerances
     /// (a separate driver, so the main stepping state is untouched).
     public func advance(from t0: Double, _ y0: [Double], to t1: Double) throws(IntegrationFailure) -> [Double] {
-        var y = y0
-        if t1 == t0 { return y }
-        var t = t0
+        try advance(from: t0, y0, through: [t1])[0]
+    }
+
+    /// The states at `times` (increasing, after `t0`), integrating a copy of `y0` from `t0`
+    /// through each in turn with the separate driver (one start, so an implicit stepper
+    /// keeps its order and Jacobian from one time to the next).
+    public func advance(from t0: Double, _ y0: [Double], through times: [Double]) throws(IntegrationFailure) -> [[Double]] {
+        if times.isEmpty { return [] }
+        var y = y0, t = t0
+        var states: [[Double]] = []
+        states.reserveCapacity(times.count)
         gsl_odeiv2_driver_reset(locator)
-        gsl_odeiv2_driver_reset_hstart(locator, max(min(h, t1 - t0), settings.minStep))
-        let status = y.withUnsafeMutableBufferPointer { gsl_odeiv2_driver_apply(locator, &t, t1, $0.baseAddress) }
-        try check(status: status, t: t, y: y)
-        return y
+        if let first = times.first, first > t0 {
+            gsl_odeiv2_driver_reset_hstart(locator, max(min(h, first - t0), settings.minStep))
+        }
+        for t1 in times {
+            if t1 != t {
+                let status = y.withUnsafeMutableBufferPointer { gsl_odeiv2_driver_apply(locator, &t, t1, $0.baseAddress) }
+                try check(status: status, t: t, y: y)
+            }
+            states.append(y)
+        }
+        return states
     }
 
     private func check(status: Int32, t: Double, y: [Double]) throws(IntegrationFailure) {

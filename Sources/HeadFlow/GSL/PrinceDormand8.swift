@@ -30,10 +30,11 @@ final class PrinceDormand8 {
     private let epsAbs: Double, epsRel: Double
     /// `dimension` rounded up to even: every buffer has this many lanes, the last one 0 when odd.
     private let width: Int
-    /// `k1 … k13`, then `ytmp`, the step's `y0`, the evolution's `y0`, `dydt_in`, `dydt_out`, `yerr`,
-    /// and the padded copy of the state.
+    /// `k1 … k13`, `ytmp`, `y0`, `dydt_in`, `dydt_out`, `yerr` and the padded copy of the state
+    /// (GSL keeps `y0` twice, in the evolution and in the step; both always hold the step's start).
     private let work: UnsafeMutablePointer<Double>
-    private var count = 0
+    /// Whether `dydt_out` holds the derivative at the state (GSL: `count > 0`).
+    private var started = false
 
     /// A stepper for a system of size `dimension` with tolerances `atol` (absolute), `rtol` (relative).
     init(dimension: Int, atol: Double, rtol: Double, field: @escaping VectorField) {
@@ -41,8 +42,8 @@ final class PrinceDormand8 {
         self.field = field
         epsAbs = atol; epsRel = rtol
         width = (max(dimension, 1) + 1) / 2 * 2
-        work = .allocate(capacity: 20 * width)
-        work.initialize(repeating: 0, count: 20 * width)
+        work = .allocate(capacity: 19 * width)
+        work.initialize(repeating: 0, count: 19 * width)
     }
 
     deinit { work.deallocate() }
@@ -58,11 +59,11 @@ final class PrinceDormand8 {
         var h0 = h
         let dt = t1 - t0
         if (dt < 0 && h0 > 0) || (dt > 0 && h0 < 0) { return .invalid }
-        let eY0 = k(15), dydtIn = k(16), dydtOut = k(17), yerr = k(18), y = k(19)
+        let y0 = k(14), dydtIn = k(15), dydtOut = k(16), yerr = k(17), y = k(18)
         y.update(from: state, count: n)
         defer { state.update(from: y, count: n) }
-        eY0.update(from: y, count: w)
-        if count == 0 {
+        y0.update(from: y, count: w)
+        if !started {
             evaluations += 1
             if !field(t0, UnsafeBufferPointer(start: y, count: n), UnsafeMutableBufferPointer(start: dydtIn, count: n)) {
                 return .badFunction
@@ -73,13 +74,13 @@ final class PrinceDormand8 {
         while true {
             var finalStep = false
             if (dt >= 0 && h0 > dt) || (dt < 0 && h0 < dt) { h0 = dt; finalStep = true }
-            if !step(t: t0, h: h0, y: y, yerr: yerr, dydtIn: dydtIn, dydtOut: dydtOut) { return .badFunction }
-            count += 1
+            if !step(t: t0, h: h0, y: y, y0: y0, yerr: yerr, dydtIn: dydtIn, dydtOut: dydtOut) { return .badFunction }
+            started = true
             t = finalStep ? t1 : t0 + h0
             let hOld = h0
             if adjust(y: y, yerr: yerr, dydt: dydtOut, h: &h0) {
                 if abs(h0) < abs(hOld) && t + h0 != t {
-                    y.update(from: eY0, count: w)
+                    y.update(from: y0, count: w)
                     continue
                 }
                 h = h0
@@ -117,15 +118,17 @@ final class PrinceDormand8 {
     }
 
     /// `rk8pd_apply` on the padded copy `y` (`width` values, lanes past `dimension`
-    /// stay 0): the 13 stages from `y` (first stage `dydtIn`), `y ← y + h Σ Abar_i k_i`,
-    /// `dydtOut = f(y)`, `yerr = h (Σ A_i k_i − Σ Abar_i k_i)`. False (with `y`
-    /// restored) when `f` fails. Two lanes at a time: each lane is GSL's scalar expression.
-    private func step(t: Double, h: Double, y: UnsafeMutablePointer<Double>, yerr: UnsafeMutablePointer<Double>,
+    /// stay 0; `y0` holds the same values): the 13 stages from `y` (first stage `dydtIn`),
+    /// `y ← y + h Σ Abar_i k_i`, `dydtOut = f(y)`, `yerr = h (Σ A_i k_i − Σ Abar_i k_i)`.
+    /// False (with `y` restored from `y0`) when `f` fails. Two lanes at a time: each lane
+    /// is GSL's scalar expression.
+    private func step(t: Double, h: Double, y: UnsafeMutablePointer<Double>, y0: UnsafeMutablePointer<Double>,
+                      yerr: UnsafeMutablePointer<Double>,
                       dydtIn: UnsafeMutablePointer<Double>, dydtOut: UnsafeMutablePointer<Double>) -> Bool {
         typealias C = PrinceDormand8Tableau
         let w = width
         let k1 = k(0), k2 = k(1), k3 = k(2), k4 = k(3), k5 = k(4), k6 = k(5), k7 = k(6)
-        let k8 = k(7), k9 = k(8), k10 = k(9), k11 = k(10), k12 = k(11), k13 = k(12), ytmp = k(13), y0 = k(14)
+        let k8 = k(7), k9 = k(8), k10 = k(9), k11 = k(10), k12 = k(11), k13 = k(12), ytmp = k(13)
         @inline(__always) func v(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> SIMD2<Double> {
             UnsafeRawPointer(p + i).loadUnaligned(as: SIMD2<Double>.self)
         }
@@ -142,7 +145,6 @@ final class PrinceDormand8 {
         }
         let (b3, b4, b5, b6, b7, b8) = (C.b3, C.b4, C.b5, C.b6, C.b7, C.b8)
         let (b9, b10, b11, b12, b13, abar, a) = (C.b9, C.b10, C.b11, C.b12, C.b13, C.abar, C.a)
-        y0.update(from: y, count: w)
         k1.update(from: dydtIn, count: w)
         for i in lanes { put(ytmp, i, v(y, i) + C.b21 * h * v(k1, i)) }
         guard eval(t + C.ah[0] * h, ytmp, k2) else { return false }
