@@ -16,13 +16,16 @@ struct EventMonitor {
     /// Conditions a caller added (`EventSet.custom`), and when each first held.
     let custom: [FlowEvent]
     var customTimes: [Double?]
-    /// learn[l][j]
-    var learn: [[Double?]]
+    /// When `v_ℓ` was first learned by neuron `j`, at `l·m + j` (flat: read at every step).
+    var learn: [Double?]
     /// Time at which `v_ℓ` was first learned, and by which neuron.
     var firstLearner: [(time: Double, neuron: Int)?]
-    /// substitution[l][j][i]
-    var substitution: [[[Double?]]]
-    var peaks: [[PeakRecord?]]
+    /// When neuron `i` substituted for neuron `j` on `v_ℓ`, at `(l·m + j)·m + i`.
+    var substitution: [Double?]
+    /// The peaks of `|E_jr|`, at `j·m + r` (nil on the diagonal).
+    var peakStore: [PeakRecord?]
+    /// The peaks of `|E_jr|`, row `j`, column `r` (nil on the diagonal).
+    var peaks: [[PeakRecord?]] { (0..<m).map { j in Array(peakStore[(j * m)..<(j * m + m)]) } }
     /// The last `substituted` test per `(ℓ, j, i)` made while watching steps: its inputs
     /// `(E_ji, a_ℓi, a_ℓj)` and verdict. A step starts where the last one ended, so its start
     /// state repeats the last test's inputs; the verdict is reused instead of recomputed
@@ -41,12 +44,12 @@ struct EventMonitor {
         substitutionFactor = events.substitutionFactor
         custom = events.custom
         customTimes = Array(repeating: nil, count: events.custom.count)
-        learn = Array(repeating: Array(repeating: nil, count: m), count: k)
+        learn = Array(repeating: nil, count: k * m)
         firstLearner = Array(repeating: nil, count: k)
-        substitution = Array(repeating: Array(repeating: Array(repeating: nil, count: m), count: m), count: k)
+        substitution = Array(repeating: nil, count: k * m * m)
         lastTest = Array(repeating: nil, count: k * m * m)
         let n = layout.neurons
-        peaks = (0..<n).map { j in (0..<n).map { r in j == r ? nil : PeakRecord(value: 0, time: 0) } }
+        peakStore = (0..<(n * n)).map { $0 / n == $0 % n ? nil : PeakRecord(value: 0, time: 0) }
     }
 
     // MARK: - Conditions on a flat state [A, R, E]
@@ -98,13 +101,13 @@ struct EventMonitor {
     /// Every watched event, in a fixed order, with its time or nil.
     var records: [EventRecord] {
         var out: [EventRecord] = []
-        for j in 0..<m { for l in 0..<k { out.append(EventRecord(name: "learn_w\(j + 1)_v\(l + 1)", time: learn[l][j])) } }
+        for j in 0..<m { for l in 0..<k { out.append(EventRecord(name: "learn_w\(j + 1)_v\(l + 1)", time: learn[l * m + j])) } }
         if m == 2 {
-            let t: Double? = firstLearner[0].flatMap { fl in substitution[0][1 - fl.neuron][fl.neuron] }
+            let t: Double? = firstLearner[0].flatMap { fl in substitution[(1 - fl.neuron) * m + fl.neuron] }
             out.append(EventRecord(name: "substitution", time: t))
         }
         for l in 0..<k { for j in 0..<m { for i in 0..<m where i != j {
-            out.append(EventRecord(name: "substitution_w\(j + 1)_by_w\(i + 1)_v\(l + 1)", time: substitution[l][j][i]))
+            out.append(EventRecord(name: "substitution_w\(j + 1)_by_w\(i + 1)_v\(l + 1)", time: substitution[(l * m + j) * m + i]))
         } } }
         for (event, t) in zip(custom, customTimes) { out.append(EventRecord(name: event.name, time: t)) }
         return out
@@ -113,7 +116,7 @@ struct EventMonitor {
     mutating func updatePeaks(_ y: [Double], time t: Double) {
         for j in 0..<m { for r in 0..<m where r != j {
             let v = abs(y[layout.e + j * m + r])
-            if v > peaks[j][r]!.value { peaks[j][r] = PeakRecord(value: v, time: t) }
+            if v > peakStore[j * m + r]!.value { peakStore[j * m + r] = PeakRecord(value: v, time: t) }
         } }
     }
 
@@ -122,7 +125,7 @@ struct EventMonitor {
     /// Checks the state at the start (events already true at `t = 0` fire at 0).
     mutating func start(_ y: [Double], time t: Double) throws(IntegrationFailure) {
         updatePeaks(y, time: t)
-        for l in 0..<k { for j in 0..<m where learned(y, feature: l, neuron: j) { learn[l][j] = t } }
+        for l in 0..<k { for j in 0..<m where learned(y, feature: l, neuron: j) { learn[l * m + j] = t } }
         for (c, event) in custom.enumerated() where holds(event, y) { customTimes[c] = t }
         settleLearners()
         for l in 0..<k {
@@ -135,8 +138,8 @@ struct EventMonitor {
     mutating func step(from t0: Double, _ y0: [Double], to t1: Double, _ y1: [Double], tolerance: Double,
                        stateAt: (Double) throws(IntegrationFailure) -> [Double]) throws(IntegrationFailure) {
         updatePeaks(y1, time: t1)
-        for l in 0..<k { for j in 0..<m where learn[l][j] == nil && learned(y1, feature: l, neuron: j) {
-            learn[l][j] = try locate(t0, t1, tolerance: tolerance, stateAt: stateAt) { learned($0, feature: l, neuron: j) }
+        for l in 0..<k { for j in 0..<m where learn[l * m + j] == nil && learned(y1, feature: l, neuron: j) {
+            learn[l * m + j] = try locate(t0, t1, tolerance: tolerance, stateAt: stateAt) { learned($0, feature: l, neuron: j) }
         } }
         for (c, event) in custom.enumerated() where customTimes[c] == nil && holds(event, y1) {
             customTimes[c] = try locate(t0, t1, tolerance: tolerance, stateAt: stateAt) { holds(event, $0) }
@@ -152,14 +155,14 @@ struct EventMonitor {
     /// bisection (the state between two steps is not defined).
     mutating func observe(_ y: [Double], time t: Double) {
         updatePeaks(y, time: t)
-        for l in 0..<k { for j in 0..<m where learn[l][j] == nil && learned(y, feature: l, neuron: j) { learn[l][j] = t } }
+        for l in 0..<k { for j in 0..<m where learn[l * m + j] == nil && learned(y, feature: l, neuron: j) { learn[l * m + j] = t } }
         for (c, event) in custom.enumerated() where customTimes[c] == nil && holds(event, y) { customTimes[c] = t }
         settleLearners()
         for l in 0..<k {
             guard let fl = firstLearner[l] else { continue }
             let i = fl.neuron
-            for j in 0..<m where j != i && substitution[l][j][i] == nil && substituted(y, feature: l, neuron: j, by: i) {
-                substitution[l][j][i] = t
+            for j in 0..<m where j != i && substitution[(l * m + j) * m + i] == nil && substituted(y, feature: l, neuron: j, by: i) {
+                substitution[(l * m + j) * m + i] = t
             }
         }
     }
@@ -167,7 +170,7 @@ struct EventMonitor {
     private mutating func settleLearners() {
         for l in 0..<k where firstLearner[l] == nil {
             var best: (time: Double, neuron: Int)? = nil
-            for j in 0..<m { if let t = learn[l][j], best == nil || t < best!.time { best = (t, j) } }
+            for j in 0..<m { if let t = learn[l * m + j], best == nil || t < best!.time { best = (t, j) } }
             firstLearner[l] = best
         }
     }
@@ -178,13 +181,13 @@ struct EventMonitor {
         guard let fl = firstLearner[l] else { return }
         let i = fl.neuron
         let (t1, y1) = upper
-        for j in 0..<m where j != i && substitution[l][j][i] == nil {
+        for j in 0..<m where j != i && substitution[(l * m + j) * m + i] == nil {
             // The watch starts when neuron i learned v_ℓ (possibly inside this step).
             let start = max(fl.time, lower?.0 ?? fl.time)
             let yStart = start == lower?.0 ? (lower?.1 ?? y1) : (start == t1 ? y1 : try stateAt(start))
-            if substitutedReusing(yStart, feature: l, neuron: j, by: i) { substitution[l][j][i] = start; continue }
+            if substitutedReusing(yStart, feature: l, neuron: j, by: i) { substitution[(l * m + j) * m + i] = start; continue }
             guard start < t1, substitutedReusing(y1, feature: l, neuron: j, by: i) else { continue }
-            substitution[l][j][i] = try locate(start, t1, tolerance: tolerance, stateAt: stateAt) {
+            substitution[(l * m + j) * m + i] = try locate(start, t1, tolerance: tolerance, stateAt: stateAt) {
                 substituted($0, feature: l, neuron: j, by: i)
             }
         }

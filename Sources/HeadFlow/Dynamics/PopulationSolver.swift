@@ -34,7 +34,8 @@ public struct PopulationSolver: Sendable {
         var switchedSteps = 0, switchedEvaluations = 0
         var monitor = EventMonitor(layout: layout, events: events)
         var samples: [TrajectorySample] = []
-        let times = saveat.times(tEnd: problem.tEnd)
+        // The steps do not depend on the recording times, so keeping the endpoints needs only those two.
+        let times = keep == .endpoints ? [0, problem.tEnd] : saveat.times(tEnd: problem.tEnd)
         var y = problem.field.initialState(problem.start)
         var y0 = y
         var t = 0.0

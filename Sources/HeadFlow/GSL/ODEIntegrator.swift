@@ -248,7 +248,9 @@ public final class ODEIntegrator {
     }
 
     private func check(status: Int32, t: Double, y: [Double]) throws(IntegrationFailure) {
-        if status == GSL_EBADFUNC || !y.allSatisfy(\.isFinite) { throw .nonFinite(time: t) }
+        var finite = true
+        for v in y where !v.isFinite { finite = false; break }
+        if status == GSL_EBADFUNC || !finite { throw .nonFinite(time: t) }
         if status != GSL_SUCCESS { throw .gsl(time: t, status: status, message: GSLRuntime.describe(status)) }
     }
 }
