@@ -8,9 +8,9 @@ import Foundation
 ///
 /// Why it exists: in a random-start ensemble (k = m = 2, a 12-value state) GSL's
 /// stage sums, its step-size control and the C callback layers took a third of
-/// each cell's time (`scripts/bench` §4; docs/performance.md). Here the right-hand
-/// side is called directly and the stage sums are loops the compiler vectorises.
-/// `IntegratorSettings.engine = .gsl` keeps GSL's own code.
+/// each cell's time (`scripts/bench` §4; README.md, "Speed"). Here the right-hand
+/// side is called directly and the stage sums take two lanes (`SIMD2`) at a time.
+/// `IntegratorSettings.engine = .gsl` (`--ode-engine gsl`) keeps GSL's own code.
 ///
 /// The method: Prince & Dormand's embedded Runge-Kutta 8(7), 13 stages, order 8
 /// (`Abar`) with the 7th-order solution (`A`) for the error estimate; the first
