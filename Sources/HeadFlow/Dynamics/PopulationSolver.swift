@@ -86,7 +86,7 @@ public struct PopulationSolver: Sendable {
                 var passed = next
                 while passed < times.count, times[passed] <= t { passed += 1 }
                 if passed > next {
-                    let wanted = keep == .all ? Array(times[next..<passed]) : (passed == times.count ? [tEnd] : [])
+                    let wanted = Array(times[next..<passed])  // with `.endpoints`, `times` is [0, t_end]
                     let inside = wanted.filter { $0 < t }
                     let states = try stepper.advance(from: t0, y0, through: inside)
                     for (tau, state) in zip(inside, states) { record(tau, state, last: false) }
