@@ -43,106 +43,87 @@ struct PopulationObjectiveSmall: Sendable {
     /// Writes `dy/dt` for the flat state `y` laid out by `Self.layout`:
     /// `dA = −η ∂L/∂A`, `dR = −2η R ∂L/∂B`, `dE = −η_E (∂L/∂E ∘ mask)`.
     /// Returns false when the loss is not finite, as `PopulationObjective.velocity`.
+    ///
+    /// Pairs indexed by a neuron sit in the lanes of a `SIMD2` (lane `j` = neuron `j`);
+    /// each lane does the generic body's operations for its index, in the same order
+    /// (packed IEEE operations round every lane as the scalar ones would).
     @inline(__always)
     func velocity(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) -> Bool {
-        let layout = (a: 0, r: 4, e: 8)
-        let k = 2, m = 2
-        let a = y + layout.a, r = y + layout.r, e = y + layout.e
-        var a3 = InlineArray<4, Double>(repeating: 0)
-        for i in 0..<(k * m) { let x = a[i]; a3[i] = x * x * x }
+        let w0 = weights[0], w1 = weights[1]
+        // Row ℓ of A: lane j is a_ℓj; its cubes. R's rows (B = RᵀR); E's columns: lane j of `e0`, `e1` is E_j0, E_j1.
+        let a0 = SIMD2(y[0], y[1]), a1 = SIMD2(y[2], y[3])
+        let c0 = a0 * a0 * a0, c1a = a1 * a1 * a1
+        let r0 = SIMD2(y[4], y[5]), r1 = SIMD2(y[6], y[7])
+        let e0 = SIMD2(y[8], y[10]), e1 = SIMD2(y[9], y[11])
+        // B = RᵀR: the diagonal (lane j: B_jj) and B_01, each sum over the rows l of R from 0.0.
+        let bd = 0.0 + r0 * r0 + r1 * r1
+        let b01 = 0.0 + y[4] * y[5] + y[6] * y[7]
         // The EMA target block [A_tg, R_tg] follows E (offset 12); with `same` the target is the online state.
-        let target: UnsafePointer<Double>? = tau == nil ? nil : y + 12
-        var ta3 = a3
-        if let target { for i in 0..<(k * m) { let z = target[i]; ta3[i] = z * z * z } }
-        var b = InlineArray<4, Double>(repeating: 0)
-        for i in 0..<m { for j in i..<m {
-            var s = 0.0
-            for l in 0..<m { s += r[l * m + i] * r[l * m + j] }
-            b[i * m + j] = s; b[j * m + i] = s
-        } }
-        var tb = b
-        if let target {
-            let tr = target + k * m
-            for j in 0..<m { var t = 0.0; for l in 0..<m { t += tr[l * m + j] * tr[l * m + j] }; tb[j * m + j] = t }
+        var t0 = c0, t1 = c1a, tbd = bd
+        if tau != nil {
+            let g0 = SIMD2(y[12], y[13]), g1 = SIMD2(y[14], y[15])
+            t0 = g0 * g0 * g0; t1 = g1 * g1 * g1
+            let q0 = SIMD2(y[16], y[17]), q1 = SIMD2(y[18], y[19])
+            tbd = 0.0 + q0 * q0 + q1 * q1
         }
-        var kk = InlineArray<4, Double>(repeating: 0), ss = kk, hB = kk
-        for rr in 0..<m { for c in rr..<m {
-            var same = 0.0
-            for l in 0..<k { same += weights[l] * a3[l * m + rr] * a3[l * m + c] }
-            let bij = b[rr * m + c]
-            let sv = ce * same + un * (9 * b[rr * m + rr] * b[c * m + c] * bij + 6 * bij * bij * bij)
-            ss[rr * m + c] = sv; ss[c * m + rr] = sv
-            let h = 9 * b[rr * m + rr] * b[c * m + c] + 18 * bij * bij
-            hB[rr * m + c] = h; hB[c * m + rr] = h
-            if target == nil { kk[rr * m + c] = cx * same; kk[c * m + rr] = cx * same }
-        } }
-        if target != nil {
-            // K_rc = c_× Σ_ℓ w_ℓ a_ℓr³ a_tg,ℓc³ (column c from the target; not symmetric).
-            for rr in 0..<m { for c in 0..<m {
-                var cross = 0.0
-                for l in 0..<k { cross += weights[l] * a3[l * m + rr] * ta3[l * m + c] }
-                kk[rr * m + c] = cx * cross
-            } }
+        // S_rc = c_= Σ_ℓ w_ℓ a_ℓr³ a_ℓc³ + u σ⁶ (9 B_rr B_cc B_rc + 6 B_rc³) and the Hessian factor
+        // 9 B_rr B_cc + 18 B_rc²: the diagonal (r = c) in lanes, the off-diagonal (r, c) = (0, 1) as scalars.
+        let sameD = 0.0 + w0 * c0 * c0 + w1 * c1a * c1a
+        let same01 = 0.0 + w0 * c0[0] * c0[1] + w1 * c1a[0] * c1a[1]
+        let nineD: SIMD2<Double> = 9 * bd * bd * bd, sixD: SIMD2<Double> = 6 * bd * bd * bd
+        let ssD: SIMD2<Double> = ce * sameD + un * (nineD + sixD)
+        let ss01 = ce * same01 + un * (9 * bd[0] * bd[1] * b01 + 6 * b01 * b01 * b01)
+        let hD: SIMD2<Double> = 9 * bd * bd + 18 * bd * bd
+        let h01 = 9 * bd[0] * bd[1] + 18 * b01 * b01
+        // K_rc = c_× Σ_ℓ w_ℓ a_ℓr³ a_tg,ℓc³ (column c from the target): lane c of `k0`, `k1` is K_0c, K_1c.
+        let k0: SIMD2<Double>, k1: SIMD2<Double>
+        if tau != nil {
+            k0 = cx * (0.0 + w0 * c0[0] * t0 + w1 * c1a[0] * t1)
+            k1 = cx * (0.0 + w0 * c0[1] * t0 + w1 * c1a[1] * t1)
+        } else {
+            k0 = SIMD2(cx * sameD[0], cx * same01); k1 = SIMD2(cx * same01, cx * sameD[1])
         }
-        // The generic `for j in 0..<m` with the two outputs j = 0, 1 in the two lanes of a SIMD2:
-        // each lane does the generic body's operations for its j, in the same order (packed IEEE
-        // operations round every lane as the scalar ones would). Lane j of `e0`, `e1` is E_j0, E_j1.
-        let e0 = SIMD2(e[0], e[2]), e1 = SIMD2(e[1], e[3])
         // T_j = c_= Σ_ℓ w_ℓ a_ℓj⁶ + 15 u σ⁶ B_jj³ (target at the online state).
-        var tj = 0.0 + weights[0] * SIMD2(ta3[0], ta3[1]) * SIMD2(ta3[0], ta3[1])
-        tj += weights[1] * SIMD2(ta3[2], ta3[3]) * SIMD2(ta3[2], ta3[3])
-        let tbjj = SIMD2(tb[0], tb[3])
-        tj = ce * tj + un * 15 * tbjj * tbjj * tbjj
+        var tj = 0.0 + w0 * t0 * t0
+        tj += w1 * t1 * t1
+        tj = ce * tj + un * 15 * tbd * tbd * tbd
         // num_j = Σ_r E_jr K_rj; (S e_j)_r; den_j = Σ_r E_jr (S e_j)_r.
-        var num = 0.0 + e0 * SIMD2(kk[0], kk[1])
-        num += e1 * SIMD2(kk[2], kk[3])
-        let se0 = 0.0 + ss[0] * e0 + ss[1] * e1, se1 = 0.0 + ss[2] * e0 + ss[3] * e1
+        var num = 0.0 + e0 * k0
+        num += e1 * k1
+        let se0 = 0.0 + ssD[0] * e0 + ss01 * e1, se1 = 0.0 + ss01 * e0 + ssD[1] * e1
         let den = 0.0 + e0 * se0 + e1 * se1
         let root = (den * tj).squareRoot()
         let rj = num / root
         let lossTerms = 2 * (1 - rj)
         var loss = 0.0 + lossTerms[0]
         loss += lossTerms[1]
-        let c1 = 1 / root, c2 = rj / den
-        // ∂L/∂a_ℓq, summed over j in the generic order (j = 0, then 1).
-        var gA = InlineArray<4, Double>(repeating: 0)
-        for l in 0..<k {
-            let p = 0.0 + e0 * a3[l * m] + e1 * a3[l * m + 1]
-            let coeff = -6 * weights[l] * (c1 * cx * SIMD2(ta3[l * m], ta3[l * m + 1]) - c2 * ce * p)
-            for q in 0..<m {
-                let x = a[l * m + q]
-                let v = x * x * (q == 0 ? e0 : e1) * coeff
-                var g = 0.0 + v[0]
-                g += v[1]
-                gA[l * m + q] = g
-            }
-        }
-        // ∂L/∂B: per j, the terms of the rows a with e_ja ≠ 0, in the generic order.
-        var gB = InlineArray<4, Double>(repeating: 0)
-        let scale = c2 * un
-        for aa in 0..<m {
-            let ea = scale * (aa == 0 ? e0 : e1)
-            let diag = 0.0 + e0 * b[0] * b[aa * m] + e1 * b[3] * b[aa * m + 1]
-            let t0 = ea * e0 * hB[aa * m], t1 = ea * e1 * hB[aa * m + 1]
-            let d = 18 * ea * diag
-            for j in 0..<m where ea[j] != 0 {
-                gB[aa * m] += t0[j]
-                gB[aa * m + 1] += t1[j]
-                gB[aa * m + aa] += d[j]
-            }
-        }
-        // ∂L/∂E_jr = −2 (c1 K_rj − c2 (S e_j)_r): lane j of `g0`, `g1` is row j.
-        let g0 = -2 * (c1 * SIMD2(kk[0], kk[1]) - c2 * se0), g1 = -2 * (c1 * SIMD2(kk[2], kk[3]) - c2 * se1)
-        let gE: InlineArray<4, Double> = [g0[0], g1[0], g0[1], g1[1]]
         guard loss.isFinite else { return false }
-        for i in 0..<(k * m) { out[layout.a + i] = -eta * gA[i] }
-        for l in 0..<m { for i in 0..<m {
-            var s = 0.0
-            for c in 0..<m { s += r[l * m + c] * gB[c * m + i] }
-            out[layout.r + l * m + i] = -eta * 2 * s
-        } }
-        for i in 0..<(m * m) { out[layout.e + i] = -etaE * gE[i] * mask[i] }
-        if let target, let tau { EMATarget.velocity(online: a, target: target, into: out + 12, count: 8, tau: tau) }
+        let q1 = 1 / root, q2 = rj / den
+        // ∂L/∂a_ℓq, summed over j in the generic order (j = 0, then 1).
+        let p0 = 0.0 + e0 * c0[0] + e1 * c0[1], p1 = 0.0 + e0 * c1a[0] + e1 * c1a[1]
+        let coeff0 = -6 * w0 * (q1 * cx * t0 - q2 * ce * p0)
+        let coeff1 = -6 * w1 * (q1 * cx * t1 - q2 * ce * p1)
+        let v00 = y[0] * y[0] * e0 * coeff0, v01 = y[1] * y[1] * e1 * coeff0
+        let v10 = y[2] * y[2] * e0 * coeff1, v11 = y[3] * y[3] * e1 * coeff1
+        // ∂L/∂B: per j, the terms of the rows a with e_ja ≠ 0, in the generic order.
+        let scale = q2 * un
+        let ea0 = scale * e0, ea1 = scale * e1
+        let diag0 = 0.0 + e0 * bd[0] * bd[0] + e1 * bd[1] * b01
+        let diag1 = 0.0 + e0 * bd[0] * b01 + e1 * bd[1] * bd[1]
+        let s00 = ea0 * e0 * hD[0], s01 = ea0 * e1 * h01, d0 = 18 * ea0 * diag0
+        let s10 = ea1 * e0 * h01, s11 = ea1 * e1 * hD[1], d1 = 18 * ea1 * diag1
+        var gB00 = 0.0, gB01 = 0.0, gB10 = 0.0, gB11 = 0.0
+        for j in 0..<2 where ea0[j] != 0 { gB00 += s00[j]; gB01 += s01[j]; gB00 += d0[j] }
+        for j in 0..<2 where ea1[j] != 0 { gB10 += s10[j]; gB11 += s11[j]; gB11 += d1[j] }
+        // ∂L/∂E_jr = −2 (q1 K_rj − q2 (S e_j)_r): lane j of `g0`, `g1` is row j.
+        let g0 = -2 * (q1 * k0 - q2 * se0), g1 = -2 * (q1 * k1 - q2 * se1)
+        out[0] = -eta * (0.0 + v00[0] + v00[1]); out[1] = -eta * (0.0 + v01[0] + v01[1])
+        out[2] = -eta * (0.0 + v10[0] + v10[1]); out[3] = -eta * (0.0 + v11[0] + v11[1])
+        out[4] = -eta * 2 * (0.0 + y[4] * gB00 + y[5] * gB10); out[5] = -eta * 2 * (0.0 + y[4] * gB01 + y[5] * gB11)
+        out[6] = -eta * 2 * (0.0 + y[6] * gB00 + y[7] * gB10); out[7] = -eta * 2 * (0.0 + y[6] * gB01 + y[7] * gB11)
+        out[8] = -etaE * g0[0] * mask[0]; out[9] = -etaE * g1[0] * mask[1]
+        out[10] = -etaE * g0[1] * mask[2]; out[11] = -etaE * g1[1] * mask[3]
+        if let tau { EMATarget.velocity(online: y, target: y + 12, into: out + 12, count: 8, tau: tau) }
         return true
     }
 }
