@@ -28,6 +28,7 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: Self.help("atol")) var atol: String?
     @Option(parsing: .unconditional, help: Self.help("stepper")) var stepper: String?
     @Option(name: .customLong("ode-engine"), parsing: .unconditional, help: Self.help("ode-engine")) var odeEngine: String?
+    @Option(name: .customLong("step-stops"), parsing: .unconditional, help: Self.help("step-stops")) var stepStops: String?
     @Option(parsing: .unconditional, help: Self.help("points")) var points: String?
     @Option(name: .customLong("max-steps"), parsing: .unconditional, help: Self.help("max-steps")) var maxSteps: String?
     @Option(parsing: .unconditional, help: Self.help("target")) var target: String?

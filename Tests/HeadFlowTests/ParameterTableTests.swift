@@ -28,7 +28,7 @@ struct ParameterTableTests {
     func assignSetsOneField() throws {
         let samples: [String: String] = ["d": "77", "patches": "20", "feature-patches": "5", "noise": "0.7", "mask-prob": "0.4",
                                          "neurons": "3", "head": "full", "eta": "2", "eta-e": "0.05", "t-end": "123",
-                                         "seed": "9", "init-scale": "0.2", "rtol": "1e-6", "atol": "1e-9", "stepper": "msbdf", "ode-engine": "gsl",
+                                         "seed": "9", "init-scale": "0.2", "rtol": "1e-6", "atol": "1e-9", "stepper": "msbdf", "ode-engine": "gsl", "step-stops": "samples",
                                          "points": "17", "max-steps": "99", "target": "ema", "ema-tau": "50", "stop-grad": "off",
                                          "dp-eps": "0.2", "dp-source": "normalized", "dp-rho": "0.5"]
         for p in RunParameter.all where p.kind.isScalar {
@@ -135,6 +135,45 @@ struct EventSetTests {
                 #expect(gap < 1e-6, "seed \(seed), t = \(sample.time): relative gap \(gap)")
             }
         }
+    }
+
+    // With `stops: .samples` every recording time is a step's end (tstops = saveat): a solve that
+    // ends at the k-th recording time, with the recording times before it, repeats the first k + 1
+    // samples, events and step count bit for bit (false for `.none`, whose last step aims at t_end),
+    // whatever samples are kept; and the steps now depend on the times, within the event tolerance.
+    @Test("step stops at the samples: each sample is a step's end, and the run is causal in them")
+    func stopsAtSamples() throws {
+        var spec = RunSpec(); spec.seed = 5; spec.tEnd = 6000
+        let times = (1...40).map { 150.0 * Double($0) }
+        func run(_ stops: StepStops, upTo k: Int, keep: SampleKeeping = .all) throws -> Trajectory {
+            var s = spec; s.tEnd = times[k - 1]; s.stepStops = stops
+            return PopulationSolver(settings: s.settings).solve(try s.problem(), saveat: .explicit(Array(times[..<(k - 1)])), keep: keep)
+        }
+        let whole = try run(.samples, upTo: times.count)
+        try #require(whole.status == .success && whole.samples.count == times.count + 1)
+        #expect(whole.steps >= times.count)
+        var noneDiffers = false
+        for k in [7, 23, 31] {
+            let part = try run(.samples, upTo: k)
+            #expect(part.steps < whole.steps)
+            #expect(part.samples.map { $0.state.flat.map(\.bitPattern) } == whole.samples[...k].map { $0.state.flat.map(\.bitPattern) })
+            let ended = whole.events.filter { ($0.time ?? .infinity) <= times[k - 1] }
+            #expect(part.events.filter { $0.time != nil } == ended, "k = \(k)")
+            let free = try run(.none, upTo: k)
+            noneDiffers = noneDiffers || free.final.state.flat.map(\.bitPattern) != part.final.state.flat.map(\.bitPattern)
+        }
+        #expect(noneDiffers, "without stops the steps aim at t_end, so some shortened run ends elsewhere in the last bits")
+        // Keeping the endpoints keeps the stops (a sweep cell = a run with the same --points).
+        let ends = try run(.samples, upTo: times.count, keep: .endpoints)
+        #expect(ends.samples.count == 2 && ends.final.state == whole.final.state && ends.events == whole.events && ends.steps == whole.steps)
+        // Against `.none`: more steps, the same events within the event tolerance, and not the same bits.
+        let free = try run(.none, upTo: times.count)
+        #expect(free.steps < whole.steps)
+        for (a, b) in zip(free.events, whole.events) {
+            #expect(a.name == b.name && (a.time == nil) == (b.time == nil))
+            if let ta = a.time, let tb = b.time { #expect(abs(ta - tb) <= 2e-6 * tb, "\(a.name): \(ta) vs \(tb)") }
+        }
+        #expect(free.events != whole.events || free.final.state != whole.final.state)
     }
 }
 

@@ -14,13 +14,15 @@ public struct PopulationSolver: Sendable {
     }
 
     /// Integrates `problem` from 0 to `t_end`, recording a sample at each time
-    /// of `saveat` and watching `events` at every accepted step. The steps do not
-    /// depend on `saveat` (SciML's `saveat`, not `tstops`): the integrator steps
-    /// towards `t_end` and lands on it, and a recording time inside an accepted
-    /// step gets the state there by re-integration from the step's start, as an
-    /// event's state does. So events, peaks and the final state are the same for
-    /// any recording times. With `keep: .endpoints` only the first and last samples
-    /// are kept (and no interior state is computed). With `saveEvents`, the state
+    /// of `saveat` and watching `events` at every accepted step. With
+    /// `settings.stops == .none` (the default) the steps do not depend on `saveat`
+    /// (SciML's `saveat`, not `tstops`): the integrator steps towards `t_end` and
+    /// lands on it, and a recording time inside an accepted step gets the state
+    /// there by re-integration from the step's start, as an event's state does. So
+    /// events, peaks and the final state are the same for any recording times. With
+    /// `.samples` every recording time is a step's end too (`tstops = saveat`). With
+    /// `keep: .endpoints` only the first and last samples are kept (and, with
+    /// `.none`, no interior state is computed). With `saveEvents`, the state
     /// at each located event time and at the time of each off-diagonal head peak
     /// is recorded as a sample too (in time order). Never throws: a numerical
     /// failure is returned as `status = .failed(…)` with the samples recorded
@@ -34,8 +36,10 @@ public struct PopulationSolver: Sendable {
         var switchedSteps = 0, switchedEvaluations = 0
         var monitor = EventMonitor(layout: layout, events: events)
         var samples: [TrajectorySample] = []
-        // The steps do not depend on the recording times, so keeping the endpoints needs only those two.
-        let times = keep == .endpoints ? [0, problem.tEnd] : saveat.times(tEnd: problem.tEnd)
+        // Unless they stop at the recording times, the steps do not depend on them, so keeping
+        // the endpoints needs only those two.
+        let stopAtSamples = settings.stops == .samples
+        let times = keep == .endpoints && !stopAtSamples ? [0, problem.tEnd] : saveat.times(tEnd: problem.tEnd)
         var y = problem.field.initialState(problem.start)
         var y0 = y
         var t = 0.0
@@ -67,7 +71,7 @@ public struct PopulationSolver: Sendable {
                 // the closures below capture this step's integrator as a constant.
                 let (t0, stepper) = (t, integrator)
                 for i in y.indices { y0[i] = y[i] }
-                try stepper.step(t: &t, to: tEnd, y: &y)
+                try stepper.step(t: &t, to: stopAtSamples ? times[next] : tEnd, y: &y)
                 let before = saveEvents ? monitor.records.map(\.time) : []
                 let peaksBefore = saveEvents ? monitor.peaks : []
                 try monitor.step(from: t0, y0, to: t, y, tolerance: eventTolerance) { tau throws(IntegrationFailure) in

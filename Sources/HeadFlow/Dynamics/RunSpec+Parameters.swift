@@ -33,8 +33,11 @@ extension RunParameter {
                 + "implicit ones use a finite-difference Jacobian."),
         .choice("ode-engine", \.odeEngine, "Whose code takes the rk8pd steps (auto's too): native (headflow's Swift transcription of "
                 + "GSL's rk8pd, evolve and y_new control, bit-identical results, faster) or gsl (GSL's own)."),
-        .integer("points", \.points, "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end (the steps do not "
-                 + "depend on them).", range: "an integer ≥ 2") { $0 >= 2 },
+        .choice("step-stops", \.stepStops, "Where the integrator's steps must end besides t_end: none (the steps, events and final "
+                + "state do not depend on --points) or samples (also at each recorded time, SciML's tstops = saveat: each "
+                + "sample is a step's end, and event times move with --points within the 1e-6 event tolerance)."),
+        .integer("points", \.points, "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end (with --step-stops "
+                 + "none the steps do not depend on them).", range: "an integer ≥ 2") { $0 >= 2 },
         .integer("max-steps", \.maxSteps, "At most this many accepted integrator steps.", range: "an integer ≥ 1") { $0 >= 1 },
         .choice("target", \.target, "Target branch: same (G = f at the online W, the paper) or ema (BYOL's momentum target, "
                 + "dW_tg/dt = (W − W_tg)/τ)."),

@@ -41,6 +41,8 @@ public struct RunSpec: Equatable, Sendable {
     public var stepper: StepperKind = .auto
     /// `--ode-engine`: whose code takes the `rk8pd` steps (the same bits either way).
     public var odeEngine: ODEEngine = .native
+    /// `--step-stops`: where the steps must end besides `t_end` (none: independent of `--points`).
+    public var stepStops: StepStops = .none
     /// `--points`: recorded samples (log-spaced).
     public var points = 400
     /// `--max-steps`: at most this many accepted integrator steps.
@@ -85,6 +87,7 @@ public struct RunSpec: Equatable, Sendable {
         var s = IntegratorSettings(stepper: stepper, rtol: rtol, atol: atol, maxSteps: maxSteps,
                                    stiffAfter: target == .ema ? IntegratorSettings.stiffAfterEMA : 5_000)
         s.engine = odeEngine
+        s.stops = stepStops
         return s
     }
 

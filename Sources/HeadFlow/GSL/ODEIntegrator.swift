@@ -62,6 +62,8 @@ public struct IntegratorSettings: Equatable, Sendable, Codable {
     public static let stiffAfterEMA = 500
     /// Whose code takes the `rk8pd` steps (results are bit for bit the same).
     public var engine: ODEEngine = .native
+    /// Where the steps must end besides `t_end` (SciML's `tstops`).
+    public var stops: StepStops = .none
 
     /// Defaults: auto (rk8pd, then msbdf on a stiff tail), rtol 1e-8, atol 1e-12.
     public init(stepper: StepperKind = .auto, rtol: Double = 1e-8, atol: Double = 1e-12,
@@ -88,6 +90,17 @@ public enum ODEEngine: String, CaseIterable, Sendable, Codable {
     case native
     /// GSL's `gsl_odeiv2_evolve_apply` with `gsl_odeiv2_step_rk8pd`.
     case gsl
+}
+
+/// Where a solve's steps must end besides `t_end` (SciML's `tstops`).
+public enum StepStops: String, CaseIterable, Sendable, Codable {
+    /// Nowhere else: the steps do not depend on the recording times (SciML's `saveat`),
+    /// so the events and the final state are the same for any recording times.
+    case none
+    /// At every recording time too (`tstops = saveat`): each sample is a step's end
+    /// state, and events move with the recording times (by up to the error tolerance).
+    /// headflow's results before the steps were made independent of the recording times.
+    case samples
 }
 
 /// The right-hand side `dy/dt = f(t, y)`: writes `f` into the output buffer and
