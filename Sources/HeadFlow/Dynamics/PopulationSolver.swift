@@ -90,11 +90,13 @@ public struct PopulationSolver: Sendable {
                 var passed = next
                 while passed < times.count, times[passed] <= t { passed += 1 }
                 if passed > next {
-                    let wanted = Array(times[next..<passed])  // with `.endpoints`, `times` is [0, t_end]
-                    let inside = wanted.filter { $0 < t }
-                    let states = try stepper.advance(from: t0, y0, through: inside)
-                    for (tau, state) in zip(inside, states) { record(tau, state, last: false) }
-                    if wanted.last == t { record(t, y, last: passed == times.count) }
+                    // times[next..<inside] lie inside the step; a last one equal to t is its end.
+                    let inside = times[passed - 1] == t ? passed - 1 : passed
+                    if inside > next {
+                        let states = try stepper.advance(from: t0, y0, through: Array(times[next..<inside]))
+                        for (tau, state) in zip(times[next..<inside], states) { record(tau, state, last: false) }
+                    }
+                    if inside < passed { record(t, y, last: passed == times.count) }
                     next = passed
                 }
             }
