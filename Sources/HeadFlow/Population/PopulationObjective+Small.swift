@@ -6,12 +6,12 @@ import RealModule
 /// the same `dy/dt` as `PopulationObjective.velocity` (plus `EMATarget.velocity`),
 /// bit for bit.
 ///
-/// It is that function's loops with the sizes fixed and the scratch held in
-/// fixed-size local arrays instead of the objective's heap workspace, so the
-/// compiler unrolls every loop and keeps the intermediates in registers. Every
-/// floating-point operation is the generic one, in the same order and with the
-/// same operands (the sums still start from `0.0`); only where the values live
-/// differs. docs/MODEL.md §2–4 has the mathematics; `PopulationObjective` the
+/// It is that function's loops with the sizes fixed and written out as
+/// straight-line code over named values, so the intermediates stay in registers
+/// (no heap workspace, and no stack arrays written one value at a time and read
+/// back two at a time). Every floating-point operation is the generic one, in the
+/// same order and with the same operands (the sums still start from `0.0`); only
+/// where the values live differs. docs/MODEL.md §2–4 has the mathematics; `PopulationObjective` the
 /// readable derivation of each line.
 struct PopulationObjectiveSmall: Sendable {
     /// The flat layout this path reads and writes: `[A (2×2), R (2×2), E (2×2)]`, nothing after.
