@@ -52,24 +52,25 @@ struct PopulationObjectiveSmall: Sendable {
         let w0 = weights[0], w1 = weights[1]
         // Row ℓ of A: lane j is a_ℓj; its cubes. R's rows (B = RᵀR); E's columns: lane j of `e0`, `e1` is E_j0, E_j1.
         let a0 = SIMD2(y[0], y[1]), a1 = SIMD2(y[2], y[3])
-        let c0 = a0 * a0 * a0, c1a = a1 * a1 * a1
+        let c0 = a0 * a0 * a0, c1 = a1 * a1 * a1
         let r0 = SIMD2(y[4], y[5]), r1 = SIMD2(y[6], y[7])
         let e0 = SIMD2(y[8], y[10]), e1 = SIMD2(y[9], y[11])
         // B = RᵀR: the diagonal (lane j: B_jj) and B_01, each sum over the rows l of R from 0.0.
         let bd = 0.0 + r0 * r0 + r1 * r1
         let b01 = 0.0 + y[4] * y[5] + y[6] * y[7]
-        // The EMA target block [A_tg, R_tg] follows E (offset 12); with `same` the target is the online state.
-        var t0 = c0, t1 = c1a, tbd = bd
+        // The target's cubes (rows t0, t1) and B_tg's diagonal: the EMA target block [A_tg, R_tg] follows E
+        // (offset 12); with `same` the target is the online state.
+        var t0 = c0, t1 = c1, tbd = bd
         if tau != nil {
-            let g0 = SIMD2(y[12], y[13]), g1 = SIMD2(y[14], y[15])
-            t0 = g0 * g0 * g0; t1 = g1 * g1 * g1
-            let q0 = SIMD2(y[16], y[17]), q1 = SIMD2(y[18], y[19])
-            tbd = 0.0 + q0 * q0 + q1 * q1
+            let ta0 = SIMD2(y[12], y[13]), ta1 = SIMD2(y[14], y[15])
+            t0 = ta0 * ta0 * ta0; t1 = ta1 * ta1 * ta1
+            let tr0 = SIMD2(y[16], y[17]), tr1 = SIMD2(y[18], y[19])
+            tbd = 0.0 + tr0 * tr0 + tr1 * tr1
         }
         // S_rc = c_= Σ_ℓ w_ℓ a_ℓr³ a_ℓc³ + u σ⁶ (9 B_rr B_cc B_rc + 6 B_rc³) and the Hessian factor
         // 9 B_rr B_cc + 18 B_rc²: the diagonal (r = c) in lanes, the off-diagonal (r, c) = (0, 1) as scalars.
-        let sameD = 0.0 + w0 * c0 * c0 + w1 * c1a * c1a
-        let same01 = 0.0 + w0 * c0[0] * c0[1] + w1 * c1a[0] * c1a[1]
+        let sameD = 0.0 + w0 * c0 * c0 + w1 * c1 * c1
+        let same01 = 0.0 + w0 * c0[0] * c0[1] + w1 * c1[0] * c1[1]
         let nineD: SIMD2<Double> = 9 * bd * bd * bd, sixD: SIMD2<Double> = 6 * bd * bd * bd
         let ssD: SIMD2<Double> = ce * sameD + un * (nineD + sixD)
         let ss01 = ce * same01 + un * (9 * bd[0] * bd[1] * b01 + 6 * b01 * b01 * b01)
@@ -78,8 +79,8 @@ struct PopulationObjectiveSmall: Sendable {
         // K_rc = c_× Σ_ℓ w_ℓ a_ℓr³ a_tg,ℓc³ (column c from the target): lane c of `k0`, `k1` is K_0c, K_1c.
         let k0: SIMD2<Double>, k1: SIMD2<Double>
         if tau != nil {
-            k0 = cx * (0.0 + w0 * c0[0] * t0 + w1 * c1a[0] * t1)
-            k1 = cx * (0.0 + w0 * c0[1] * t0 + w1 * c1a[1] * t1)
+            k0 = cx * (0.0 + w0 * c0[0] * t0 + w1 * c1[0] * t1)
+            k1 = cx * (0.0 + w0 * c0[1] * t0 + w1 * c1[1] * t1)
         } else {
             k0 = SIMD2(cx * sameD[0], cx * same01); k1 = SIMD2(cx * same01, cx * sameD[1])
         }
@@ -100,7 +101,7 @@ struct PopulationObjectiveSmall: Sendable {
         guard loss.isFinite else { return false }
         let q1 = 1 / root, q2 = rj / den
         // ∂L/∂a_ℓq, summed over j in the generic order (j = 0, then 1).
-        let p0 = 0.0 + e0 * c0[0] + e1 * c0[1], p1 = 0.0 + e0 * c1a[0] + e1 * c1a[1]
+        let p0 = 0.0 + e0 * c0[0] + e1 * c0[1], p1 = 0.0 + e0 * c1[0] + e1 * c1[1]
         let coeff0 = -6 * w0 * (q1 * cx * t0 - q2 * ce * p0)
         let coeff1 = -6 * w1 * (q1 * cx * t1 - q2 * ce * p1)
         let v00 = y[0] * y[0] * e0 * coeff0, v01 = y[1] * y[1] * e1 * coeff0
