@@ -35,7 +35,6 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .customLong("stop-grad"), parsing: .unconditional, help: RunOptions.help("stop-grad")) var stopGrad: String?
     @Option(name: .customLong("dp-eps"), parsing: .unconditional, help: RunOptions.help("dp-eps")) var dpEps: String?
     @Option(name: .customLong("dp-source"), parsing: .unconditional, help: RunOptions.help("dp-source")) var dpSource: String?
-    @Option(name: .customLong("dp-rho"), parsing: .unconditional, help: RunOptions.help("dp-rho")) var dpRho: String?
     @Option(parsing: .unconditional, help: "Threads (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(parsing: .unconditional, help: OutputFormat.help([.table, .markdown, .csv, .json]), completion: OutputFormat.completion([.table, .markdown, .csv, .json]))
@@ -65,14 +64,18 @@ struct FeaturesCommand: ParsableCommand {
             try requireAtLeastOne(jobs, "jobs")
             table.seeds = (1...seeds).map(UInt64.init)
             table.base.d = d; table.base.etaE = etaE; table.base.tEnd = tEnd
-            // The neighbouring mechanisms, through their parameter-table entries.
+            // The neighbouring mechanisms, through their parameter-table entries; one given must act in some cell.
+            var given: [RunParameter] = []
             for (name, text) in [("target", target), ("ema-tau", emaTau), ("stop-grad", stopGrad), ("dp-eps", dpEps),
-                                 ("dp-source", dpSource), ("dp-rho", dpRho)] {
+                                 ("dp-source", dpSource)] {
                 guard let text, let p = RunParameter.named(name) else { continue }
                 try p.assign(text: text, to: &table.base)
+                given.append(p)
             }
             try table.base.validate()
             try table.validate()
+            let cells = table.heads.map { table.spec(features: table.featureCounts[0], head: $0, seed: 1) }
+            for p in given { try p.checkActs(inSomeOf: cells.count, engine: .population) { cells[$0] } }
         } catch { throw error.validation }
         let bar = ProgressBar("features", unit: "runs", total: table.featureCounts.count * table.heads.count * table.seeds.count,
                               enabled: !quiet, after: .seconds(1))

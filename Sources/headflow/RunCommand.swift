@@ -23,7 +23,7 @@ struct RunCommand: ParsableCommand {
         let spec: RunSpec, problem: PopulationProblem, fmt: OutputFormat
         do {
             fmt = try OutputFormat.parse(format, allowed: [.table, .json, .csv])
-            spec = try options.spec(preset: preset)
+            spec = try options.spec(preset: preset, engine: .population)
             problem = try spec.problem()
         } catch { throw error.validation }
         let trajectory = PopulationSolver(settings: spec.settings).solve(problem, saveat: spec.sampling, saveEvents: true)

@@ -1,12 +1,14 @@
 import ArgumentParser
 import HeadFlow
 
-/// The options of one population run: one optional option per entry of the
-/// parameter table (`RunParameter.all`), named and documented by its entry; nil
-/// means "not given". `spec(over:)` applies the given ones, in table order, to a
-/// base spec (the defaults or a preset) and validates the result. A new run
-/// parameter is a table entry plus one line here whose property name is the
-/// entry's name in camel case (a test checks the two agree).
+/// The options of one run, whichever engine solves it: one optional option per
+/// entry of the parameter table (`RunParameter.all`), named and documented by its
+/// entry; nil means "not given". `spec(over:engine:)` applies the given ones, in
+/// table order, to a base spec (the defaults or a preset), validates the result
+/// and rejects a given option that cannot act there (`--dp-rho` in `run`,
+/// `--ema-tau` without `--target ema`). A new parameter is a table entry plus one
+/// line here whose property name is the entry's name in camel case (a test
+/// checks the two agree).
 struct RunOptions: ParsableArguments {
     @Option(name: .customLong("d"), parsing: .unconditional, help: Self.help("d")) var d: String?
     @Option(parsing: .unconditional, help: Self.help("patches")) var patches: String?
@@ -37,11 +39,21 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("dp-eps"), parsing: .unconditional, help: Self.help("dp-eps")) var dpEps: String?
     @Option(name: .customLong("dp-source"), parsing: .unconditional, help: Self.help("dp-source")) var dpSource: String?
     @Option(name: .customLong("dp-rho"), parsing: .unconditional, help: Self.help("dp-rho")) var dpRho: String?
+    @Option(parsing: .unconditional, help: Self.help("batch")) var batch: String?
+    @Option(parsing: .unconditional, help: Self.help("lr")) var lr: String?
+    @Option(parsing: .unconditional, help: Self.help("steps")) var steps: String?
+    @Option(parsing: .unconditional, help: Self.help("data")) var data: String?
+    @Option(parsing: .unconditional, help: Self.help("samples")) var samples: String?
+    @Option(parsing: .unconditional, help: Self.help("sampler")) var sampler: String?
+    @Option(parsing: .unconditional, help: Self.help("rng")) var rng: String?
+    @Option(name: .customLong("bn-epsilon"), parsing: .unconditional, help: Self.help("bn-epsilon")) var bnEpsilon: String?
+    @Option(name: .customLong("data-seed"), parsing: .unconditional, help: Self.help("data-seed")) var dataSeed: String?
 
     /// The help of table entry `name`: its text, the choices of a named choice, and the default.
     static func help(_ name: String) -> ArgumentHelp {
         guard let p = RunParameter.named(name) else { return ArgumentHelp("(unknown parameter \(name))") }
         var text = p.help
+        if p.engines != .all { text += " [\(p.engines.commands) only]" }
         if !p.kind.choices.isEmpty { text += " One of: " + p.kind.choices.joined(separator: ", ") + "." }
         if let d = p.defaultText { text += " (default: \(d))" }
         return ArgumentHelp(text, valueName: p.valueName)
@@ -57,11 +69,20 @@ struct RunOptions: ParsableArguments {
         return RunParameter.all.compactMap { p in byProperty[p.propertyName].map { (p, $0) } }
     }
 
-    /// The library value these options name over the defaults; a `ParameterError` names the bad option.
-    func spec() throws(ParameterError) -> RunSpec { try spec(over: RunSpec()) }
+    /// The library value these options name over the defaults for `engine`; a `ParameterError` names the bad
+    /// option, or one given that cannot act there.
+    func spec(engine: RunParameter.Engines) throws(ParameterError) -> RunSpec { try spec(over: RunSpec(), engine: engine) }
 
-    /// `base` (the defaults or a named preset) with every given option applied,
-    /// validated. `--neurons` not given: the columns of `--init-a` (or `--init-b`) when one is.
+    /// `base` (the defaults or a named preset) with every given option applied, validated, and every given
+    /// option checked to act when `engine` solves it. `--neurons` not given: the columns of `--init-a` (or `--init-b`) when one is.
+    func spec(over base: RunSpec, engine: RunParameter.Engines) throws(ParameterError) -> RunSpec {
+        let s = try spec(over: base)
+        try s.checkActs(given.map(\.0), engine: engine)
+        return s
+    }
+
+    /// `base` with every given option applied and validated; whether each acts is the caller's to check
+    /// (a sweep checks it over its cells).
     func spec(over base: RunSpec) throws(ParameterError) -> RunSpec {
         var s = base
         let options = given
@@ -73,9 +94,9 @@ struct RunOptions: ParsableArguments {
         return s
     }
 
-    /// The spec of `preset` (its population part), or the defaults, with these options applied.
-    func spec(preset: TrainPreset?) throws(ParameterError) -> RunSpec {
-        try spec(over: preset?.spec.run ?? RunSpec())
+    /// The spec of `preset`, or the defaults, with these options applied, for `engine`.
+    func spec(preset: TrainPreset?, engine: RunParameter.Engines) throws(ParameterError) -> RunSpec {
+        try spec(over: preset?.spec.run ?? RunSpec(), engine: engine)
     }
 }
 

@@ -16,9 +16,8 @@ struct SweepOptions: ParsableArguments {
         "What to tabulate: outcome, t_learn (first learn time of v_2), peak_e21 (max |E_21|), final_loss, "
             + "features_learned, or an event (learn_w1_v1, substitution, …).", valueName: "METRIC"))
     var outcome: String = "outcome"
-    @Option(parsing: .unconditional, help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train; options below).")
+    @Option(parsing: .unconditional, help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train: --batch, --lr, … act).")
     var engine: EngineKind = .population
-    @OptionGroup(title: "SGD options (--engine sgd; as in headflow train)") var sgd: SGDOptions
     @Option(parsing: .unconditional, help: "Cells run in parallel (default: all cores).")
     var jobs: Int = Parallel.coreCount
     @Option(parsing: .unconditional, help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
@@ -29,20 +28,17 @@ struct SweepOptions: ParsableArguments {
     var quiet = false
 
     /// Every option given, checked whether a sweep runs or not (`fit` reading
-    /// sweep files validates them too): jobs, the base run options for the
-    /// engine, the SGD options, `--vary` specs, `--shard`, `--out`.
+    /// sweep files validates them too): jobs, the base run options (training
+    /// ones included) for the engine, `--vary` specs, `--shard`, `--out`.
     func checkOptions() throws(ParameterError) -> (base: RunSpec, engine: any SweepEngine, axes: [SweepAxis], shard: Shard?) {
         try require(jobs >= 1, ParameterError("jobs", must: "an integer ≥ 1", got: "\(jobs)"))
-        let base = try run.spec()
+        let base = try run.spec(over: RunSpec())
         var axes: [SweepAxis] = []
         for v in vary { axes.append(try SweepAxis(parsing: v)) }
         let engine: any SweepEngine
         switch self.engine {
-        case .population:
-            if let given = sgd.firstGiven { throw ParameterError(given, must: "used with --engine sgd only", got: "--engine population") }
-            engine = PopulationEngine()
-        case .sgd:
-            engine = SGDEngine(training: try sgd.training())
+        case .population: engine = PopulationEngine()
+        case .sgd: engine = SGDEngine(base: base)
         }
         let shard = try shard.map { s throws(ParameterError) in try Shard(parsing: s) }
         if let out { try OutputPath.validate(out, option: "out") }
@@ -53,6 +49,7 @@ struct SweepOptions: ParsableArguments {
     func plan() throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
         let (base, engine, axes, shard) = try checkOptions()
         let grid = try SweepGrid(base: base, axes: axes)
+        try grid.checkActs(given: run.given.map(\.0), engine: self.engine.engines)
         try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
         let empty = SweepResult(manifest: grid.manifest(engine: engine.settingsJSON), axes: grid.axes, cells: [])
         return (grid, engine, shard, try empty.metric(outcome))

@@ -1,13 +1,12 @@
 import ArgumentParser
 import HeadFlow
 
-/// The options of one SGD run: those of `run` plus the training ones; maps
-/// one-to-one onto `TrainSpec`.
+/// The options of one SGD run: every parameter of the table (those acting in SGD)
+/// plus how the run is executed and recorded; maps one-to-one onto `TrainSpec`.
 struct TrainOptions: ParsableArguments {
     @OptionGroup var model: RunOptions
     @Option(parsing: .unconditional, help: "Named parameter set; options not given take the preset's value.")
     var preset: TrainPreset?
-    @OptionGroup var training: SGDOptions
     @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Record a sample every this many steps (default: --points log-spaced times).")
     var logEvery: Int?
     @Option(parsing: .unconditional, help: "Threads each step's batch is split over (≥ 1; default: all cores). The output is the same for any value.")
@@ -15,12 +14,15 @@ struct TrainOptions: ParsableArguments {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
-    /// The library value these options name; a `ParameterError` names the bad option.
+    /// The library value these options name; a `ParameterError` names the bad option, or one given that
+    /// cannot act in SGD.
     func spec() throws(ParameterError) -> TrainSpec {
-        var s = preset?.spec ?? TrainSpec()
-        s.run = preset == nil ? try model.spec() : try model.spec(over: s.run)
-        try training.apply(to: &s)
-        if let logEvery { s.logEvery = logEvery }
+        var s = TrainSpec()
+        s.run = try model.spec(preset: preset, engine: .sgd)
+        if let logEvery {
+            if model.points != nil { throw ParameterError("points", actsOnly: "without --log-every (it records every --log-every steps)") }
+            s.logEvery = logEvery
+        }
         if let threads {
             guard threads >= 1 else { throw ParameterError("threads", must: "an integer ≥ 1", got: "\(threads)") }
             s.threads = threads

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import HeadFlow
 
 /// SplitMix64: a small seeded generator, so a fuzz run is reproducible.
 struct SplitMix64: RandomNumberGenerator {
@@ -121,7 +122,12 @@ func fuzzViolation(_ args: [String], _ r: CLIRun, options: [String]) -> String? 
     case .timeout: return "timed out"
     case .signal: return "killed by signal \(r.signal!): \(r.err.suffix(300))"
     case .other: return "exit \(r.code)"
-    case .success: return nil
+    case .success:
+        if let i = args.firstIndex(of: "--format"), args.indices.contains(i + 1), args[i + 1] == "json",
+           (try? JSONSerialization.jsonObject(with: Data(r.out.utf8))) == nil {
+            return "exit 0 with --format json but stdout is not strict JSON: \(r.out.prefix(120))"
+        }
+        return inertOption(args).map { "exit 0 with an option that cannot act: \($0)" }
     case .failure, .usage:
         guard r.out.isEmpty else { return "exit \(r.code) with stdout: \(r.out.prefix(200))" }
         let lines = r.errLines.filter { $0.hasPrefix("headflow:") }
@@ -140,6 +146,28 @@ func fuzzViolation(_ args: [String], _ r: CLIRun, options: [String]) -> String? 
                 .contains { line.lowercased().contains($0) }
         return named ? nil : "exit 64 naming no option: \(line)"
     }
+}
+
+/// A table option in `args` that cannot act there, judged from the words alone (independently of the code that
+/// rejects them): one its engine never uses (`run --dp-rho`, `train --rtol`, `sweep --engine sgd --stepper`), or
+/// one whose condition is visibly unmet (`--ema-tau` with no `ema` anywhere, the DirectPred options with no
+/// directpred/directcopy head, `--samples` without `fixed`, `--points` beside `--log-every`). Nil when none.
+func inertOption(_ args: [String]) -> String? {
+    guard ["run", "train", "sweep", "features"].contains(args.first ?? "") else { return nil }
+    let engine: RunParameter.Engines = args[0] == "train" || (args[0] == "sweep" && args.contains { $0 == "sgd" || $0 == "--engine=sgd" })
+        ? .sgd : .population
+    let words = args.joined(separator: " ")
+    for (i, a) in args.enumerated() where a.hasPrefix("--") {
+        let name = String(a.dropFirst(2).prefix { $0 != "=" })
+        let given = args.indices.contains(i + 1) || a.contains("=")
+        guard given, let p = RunParameter.named(name) else { continue }
+        if !p.engines.contains(engine) { return "--\(name) in \(args[0]) (\(engine == .sgd ? "sgd" : "population"))" }
+        if name == "ema-tau", !words.contains("ema") { return "--ema-tau without an ema target" }
+        if name.hasPrefix("dp-"), !words.contains("direct") { return "--\(name) without a directpred/directcopy head" }
+        if name == "samples", !words.contains("fixed") { return "--samples without --data fixed" }
+        if name == "points", args.contains("--log-every") { return "--points beside --log-every" }
+    }
+    return nil
 }
 
 /// Whether `line` contains `--name` as a whole option name (not a prefix of a longer one).

@@ -7,11 +7,10 @@ struct NeighbourCLITests {
 
     // Bad input: one line naming the option and its valid range, exit 64, nothing on stdout.
     @Test("bad input is one line naming the option, exit 64", arguments: [
-        (["--ema-tau", "0"], "--ema-tau must be a finite τ > 0"), (["--ema-tau", "inf"], "--ema-tau must be a finite τ > 0"),
-        (["--ema-tau", "-3"], "--ema-tau must be a finite τ > 0"),
+        (["--ema-tau", "0"], "--ema-tau must be a finite τ in [1e-3, 1e12]"), (["--ema-tau", "inf"], "--ema-tau must be a finite τ in [1e-3, 1e12]"),
+        (["--ema-tau", "-3"], "--ema-tau must be a finite τ in [1e-3, 1e12]"),
         (["--stop-grad", "off", "--target", "ema"], "--stop-grad must be on with --target ema"),
-        (["--dp-eps", "-0.1"], "--dp-eps must be a finite ε ≥ 0"), (["--dp-rho", "1"], "--dp-rho must be in [0, 1)"),
-        (["--dp-rho", "-0.5"], "--dp-rho must be in [0, 1)"), (["--target", "momentum"], "--target must be one of same, ema"),
+        (["--dp-eps", "-0.1"], "--dp-eps must be a finite ε in [0, 100]"), (["--target", "momentum"], "--target must be one of same, ema"),
         (["--stop-grad", "no"], "--stop-grad must be one of on, off"), (["--dp-source", "cov"], "--dp-source must be one of raw, normalized"),
     ])
     func badInput(args: [String], message: String) throws {
@@ -22,6 +21,19 @@ struct NeighbourCLITests {
         }
     }
 
+    // --dp-rho acts in SGD only: its range is checked there; the population commands refuse it.
+    @Test("--dp-rho: range checked in train and sweep --engine sgd, refused in run")
+    func dpRho() throws {
+        for (value, message) in [("1", "--dp-rho must be in [0, 1)"), ("-0.5", "--dp-rho must be in [0, 1)")] {
+            for command in [["train", "--steps", "2", "--quiet"], ["sweep", "--engine", "sgd", "--vary", "seed=1,2", "--quiet"]] {
+                let r = try runHeadflow(command + ["--head", "directpred", "--dp-rho", value])
+                #expect(r.code == 64 && r.out.isEmpty && r.err == "headflow: \(message) (got \(Double(value)!))\n", "\(command): \(r.err)")
+            }
+        }
+        let run = try runHeadflow(["run", "--head", "directpred", "--dp-rho", "0.5"])
+        #expect(run.code == 64 && run.err == "headflow: --dp-rho acts only in train and sweep --engine sgd\n")
+    }
+
     // Each new parameter can be varied; the cells differ where the mechanism matters.
     @Test("sweep --vary works on each new parameter")
     func varyEach() throws {
@@ -30,6 +42,10 @@ struct NeighbourCLITests {
             var args = ["sweep", "--vary", vary, "--t-end", "3000", "--outcome", "learn_w1_v1", "--format", "csv", "--quiet"] + Self.canonical
             if vary.hasPrefix("ema-tau") { args += ["--target", "ema"] }
             if vary.hasPrefix("dp-") { args += ["--head", "directpred"] }
+            if vary.hasPrefix("dp-rho") {  // SGD only: a short SGD sweep
+                args = ["sweep", "--engine", "sgd", "--vary", vary, "--head", "directpred", "--d", "10", "--batch", "32", "--t-end", "20",
+                        "--points", "3", "--format", "csv", "--quiet"] + Self.canonical
+            }
             let r = try runHeadflow(args)
             #expect(r.code == 0, "\(vary): \(r.err)")
             #expect(r.out.split(separator: "\n").count >= 3, "\(vary): \(r.out)")

@@ -16,11 +16,13 @@ struct ParameterTableTests {
         #expect(r.err.contains("--\(name) must be"), "\(r.err)")
     }
 
-    // The JSON record of a spec has exactly the table's names, in its order.
-    @Test("RunSpec.json records every entry, by name, in table order")
+    // The JSON record of a spec has exactly the table's names, in its order: the run record, then the training
+    // entries (SGD's record).
+    @Test("RunSpec.json and trainingJSON record every entry, by name, in table order")
     func jsonKeysAreTheTable() {
         guard case .object(let fields) = RunSpec().json else { Issue.record("not an object"); return }
-        #expect(fields.map(\.0) == RunParameter.all.map(\.name))
+        #expect(fields.map(\.0) + RunSpec().trainingJSON.map(\.0) == RunParameter.all.map(\.name))
+        #expect(RunParameter.training.allSatisfy { $0.engines == .sgd })
     }
 
     // Setting a scalar entry from text changes the spec's JSON in that key only.
@@ -30,12 +32,18 @@ struct ParameterTableTests {
                                          "neurons": "3", "head": "full", "eta": "2", "eta-e": "0.05", "t-end": "123",
                                          "seed": "9", "init-scale": "0.2", "rtol": "1e-6", "atol": "1e-9", "stepper": "msbdf", "ode-engine": "gsl", "step-stops": "samples",
                                          "points": "17", "max-steps": "99", "target": "ema", "ema-tau": "50", "stop-grad": "off",
-                                         "dp-eps": "0.2", "dp-source": "normalized", "dp-rho": "0.5"]
+                                         "dp-eps": "0.2", "dp-source": "normalized", "dp-rho": "0.5",
+                                         "batch": "64", "lr": "0.5", "steps": "30", "data": "fixed", "samples": "100",
+                                         "sampler": "projected", "rng": "gsl", "bn-epsilon": "0.01", "data-seed": "5"]
+        func record(_ s: RunSpec) -> [(String, JSONValue)] {
+            guard case .object(let run) = s.json else { return [] }
+            return run + s.trainingJSON
+        }
         for p in RunParameter.all where p.kind.isScalar {
             let text = try #require(samples[p.name], "no sample value for \(p.name)")
             var s = RunSpec()
             try p.assign(text: text, to: &s)
-            guard case .object(let before) = RunSpec().json, case .object(let after) = s.json else { continue }
+            let before = record(RunSpec()), after = record(s)
             let changed = zip(before, after).filter { $0.0.1 != $0.1.1 }.map(\.0.0)
             // d also moves the recorded default σ_0 = 1/√d (init-scale is recorded resolved).
             let derived = p.name == "d" ? ["init-scale"] : []

@@ -37,15 +37,15 @@ struct ReliabilityTests {
     @Test("SGD steps: t_end/lr beyond 10⁹ and lr·steps overflowing name the option")
     func trainStepCount() throws {
         var t = TrainSpec()
-        t.lr = 1e-300
+        t.run.lr = 1e-300
         #expect(t.stepCount == Int.max)  // no trap computing it
         #expect(throws: ParameterError.self) { _ = try t.problem() }
         do { _ = try t.problem() } catch { #expect(error.parameter == "lr") }
         t = TrainSpec(); t.run.tEnd = 1e308
         do { _ = try t.problem(); Issue.record("accepted t-end 1e308") } catch { #expect(error.parameter == "t-end") }
-        t = TrainSpec(); t.steps = 50; t.lr = 1e308
+        t = TrainSpec(); t.run.steps = 50; t.run.lr = 1e308
         do { _ = try t.problem(); Issue.record("accepted lr 1e308") } catch { #expect(error.parameter == "lr") }
-        t = TrainSpec(); t.steps = TrainingProblem.maximumSteps + 1
+        t = TrainSpec(); t.run.steps = TrainingProblem.maximumSteps + 1
         do { _ = try t.problem(); Issue.record("accepted 10⁹+1 steps") } catch { #expect(error.parameter == "steps") }
     }
 

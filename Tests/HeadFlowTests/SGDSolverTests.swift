@@ -72,7 +72,7 @@ struct SGDSolverTests {
         var spec = TrainSpec()
         spec.run.d = 12; spec.run.patches = 6; spec.run.featurePatches = 2; spec.run.tEnd = 20
         spec.run.initA = Matrix([[0.9, 0.1], [0.05, 0.2]]); spec.run.initB = Matrix([[0.2, 0], [0, 0.5]])
-        spec.batch = 64; spec.lr = 0.1; spec.sampler = .projected
+        spec.run.batch = 64; spec.run.lr = 0.1; spec.run.sampler = .projected
         let p = try spec.problem()
         let t = spec.solver.solve(p)
         #expect(t.status == .success)
@@ -120,8 +120,8 @@ struct SGDSolverTests {
     @Test("train --preset sgd: explicit options override the preset, the rest comes from it")
     func presetMerge() throws {
         let spec = try TrainOptions.parse(["--preset", "sgd", "--head", "none", "--batch", "64"]).spec()
-        #expect(spec.run.head == .none && spec.batch == 64)
-        #expect(spec.run.d == 50 && spec.run.noise == 0.7 && spec.lr == 0.03 && spec.sampler == .projected)
+        #expect(spec.run.head == .none && spec.run.batch == 64)
+        #expect(spec.run.d == 50 && spec.run.noise == 0.7 && spec.run.lr == 0.03 && spec.run.sampler == .projected)
         #expect(spec.run.initA == TrainPreset.sgd.spec.run.initA)
     }
 }

@@ -31,13 +31,13 @@ public struct PopulationField: Sendable {
 
     /// Throws a `ParameterError` naming the first invalid rate or rule.
     public func validate() throws(ParameterError) {
-        try require(eta, "eta", "a finite η ≥ 0", { $0 >= 0 })
-        try require(etaE, "eta-e", "a finite η_E ≥ 0", { $0 >= 0 })
-        if target == .ema { try require(emaTau, "ema-tau", "a finite τ > 0", { $0 > 0 }) }
+        try RunParameter.check("eta", eta)
+        try RunParameter.check("eta-e", etaE)
+        if target == .ema { try RunParameter.check("ema-tau", emaTau) }
         if stopGradient == .off, target != .same {
             throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
         }
-        try require(directPred.epsilon, "dp-eps", "a finite ε ≥ 0", { $0 >= 0 })
+        try RunParameter.check("dp-eps", directPred.epsilon)
     }
 
     /// The DirectPred/DirectCopy rule of a spectral head, nil for a trained or frozen head.

@@ -42,7 +42,7 @@ public struct PopulationProblem: Sendable {
         try model.validate()
         try start.validate(for: model)
         try field.validate()
-        try require(tEnd, "t-end", "a finite time > 0", { $0 > 0 })
+        try RunParameter.check("t-end", tEnd)
     }
 
     /// Solves with GSL `odeiv2` under `settings` (see `PopulationSolver`).

@@ -37,6 +37,16 @@ public struct RunParameter: @unchecked Sendable, Hashable, CustomStringConvertib
     /// The valid range in words, as the error says it ("a finite η_E ≥ 0").
     public let range: String
 
+    /// The engines it acts in (`RunParameter.Engines`); given to a command whose engine is not among them, it is
+    /// rejected (`headflow run --dp-rho 0.5`: `--dp-rho acts only in train and sweep --engine sgd`).
+    public internal(set) var engines: Engines = .all
+    /// True when `RunSpec.json` (the run record) holds it; the training entries are recorded by SGD's own record
+    /// (`TrainReport`, `SGDEngine`), next to what they derive (`lr-e`, the step count, the data seed used).
+    public internal(set) var inRunRecord = true
+    /// Why it cannot act in this setting of the other parameters (nil: it acts): e.g. `--ema-tau` needs
+    /// `--target ema`. The text completes "acts only …". Checked for options a user gives, never for defaults.
+    var actingCondition: (RunSpec, Engines) -> String? = { _, _ in nil }
+
     let parseText: (String) throws(ParameterError) -> SettingValue
     let write: (inout RunSpec, SettingValue) -> Void
     let read: (RunSpec) -> SettingValue?
@@ -80,8 +90,81 @@ public struct RunParameter: @unchecked Sendable, Hashable, CustomStringConvertib
     /// The default (its value in `RunSpec()`) as text; nil for an optional parameter unset by default.
     public var defaultText: String? { read(RunSpec()).map(\.text) }
 
+    /// Throws when this parameter, given by the user, cannot act in `spec` solved by `engine`: not one of its
+    /// engines (`--dp-rho acts only in train and sweep --engine sgd`), or not in this setting of the other
+    /// parameters (`--ema-tau acts only with --target ema`).
+    public func checkActs(in spec: RunSpec, engine: Engines) throws(ParameterError) {
+        guard engines.contains(engine) else { throw ParameterError(name, actsOnly: "in " + engines.commands) }
+        if let needs = actingCondition(spec, engine) { throw ParameterError(name, actsOnly: needs) }
+    }
+
+    /// Throws when this parameter acts in none of `count` settings (`spec(i)`, e.g. the cells of a sweep) solved by
+    /// `engine`, with the first setting's reason; returns at the first setting in which it acts.
+    public func checkActs(inSomeOf count: Int, engine: Engines,
+                          _ spec: (Int) throws(ParameterError) -> RunSpec) throws(ParameterError) {
+        var first: ParameterError? = nil
+        for i in 0..<count {
+            do throws(ParameterError) {
+                try checkActs(in: try spec(i), engine: engine)
+                return
+            } catch {
+                if !error.notActing { throw error }
+                first = first ?? error
+            }
+        }
+        if let first { throw first }
+    }
+
+    /// Throws the table's error for entry `name` when `value` is outside its range: the one place a parameter's
+    /// range and error text live, also for problems built without a `RunSpec` (`PopulationField`, `TrainingProblem`).
+    static func check(_ name: String, _ value: Double) throws(ParameterError) { try check(name, .real(value)) }
+
+    /// As `check(_:_:)` for an integer entry.
+    static func check(_ name: String, _ value: Int) throws(ParameterError) { try check(name, .integer(value)) }
+
+    private static func check(_ name: String, _ value: SettingValue) throws(ParameterError) {
+        guard let p = named(name) else { preconditionFailure("no table entry \(name)") }
+        var spec = RunSpec()
+        p.write(&spec, value)
+        try p.check(spec)
+    }
+
+    /// This entry acting only in `engines`.
+    func only(_ engines: Engines) -> RunParameter { var p = self; p.engines = engines; return p }
+
+    /// This entry acting only when `condition` returns nil (else the text after "acts only").
+    func acts(_ condition: @escaping (RunSpec, Engines) -> String?) -> RunParameter { var p = self; p.actingCondition = condition; return p }
+
+    /// This entry recorded by SGD's record, not `RunSpec.json`.
+    var trainingRecord: RunParameter { var p = self; p.inRunRecord = false; return p }
+
     /// The table entry called `name`, nil when there is none.
     public static func named(_ name: String) -> RunParameter? { all.first { $0.name == name } }
+}
+
+extension RunParameter {
+    /// The engines a parameter can act in: the population flow (`run`, `sweep --engine population`, `features`)
+    /// and SGD (`train`, `sweep --engine sgd`).
+    public struct Engines: OptionSet, Sendable, Hashable {
+        public let rawValue: Int
+        /// A raw set.
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The population gradient flow.
+        public static let population = Engines(rawValue: 1)
+        /// Mini-batch SGD.
+        public static let sgd = Engines(rawValue: 2)
+        /// Both engines.
+        public static let all: Engines = [.population, .sgd]
+
+        /// The commands that run these engines, in words.
+        public var commands: String {
+            switch self {
+            case .population: return "run and sweep --engine population"
+            case .sgd: return "train and sweep --engine sgd"
+            default: return "run, train and sweep"
+            }
+        }
+    }
 }
 
 /// A parameter's value as the table handles it.
@@ -148,6 +231,37 @@ extension RunParameter {
                      read: { .integer($0[keyPath: key]) },
                      isValid: { valid($0[keyPath: key]) },
                      record: { .integer($0[keyPath: key]) })
+    }
+
+    /// An optional integer at `key` (nil = derived default), valid when unset or `valid`; recorded as an integer or null.
+    static func optionalInteger(_ name: String, _ key: WritableKeyPath<RunSpec, Int?>, _ help: String, range: String,
+                                _ valid: @escaping (Int) -> Bool) -> RunParameter {
+        RunParameter(name: name, help: help, kind: .integer, range: range,
+                     parseText: { t throws(ParameterError) in .integer(try Parse.integer(name, range, t)) },
+                     write: { s, v in if case .integer(let i) = v { s[keyPath: key] = i } },
+                     read: { $0[keyPath: key].map(SettingValue.integer) },
+                     isValid: { $0[keyPath: key].map(valid) ?? true },
+                     record: { s in s[keyPath: key].map { .integer($0) } ?? .null })
+    }
+
+    /// An optional seed at `key` (nil = derived): integers ≥ 0, recorded as a decimal string (64 bits) or null.
+    static func optionalSeed(_ name: String, _ key: WritableKeyPath<RunSpec, UInt64?>, _ help: String) -> RunParameter {
+        let range = "an integer ≥ 0"
+        return RunParameter(name: name, help: help, kind: .integer, range: range,
+                            parseText: { t throws(ParameterError) in
+                                guard let s = UInt64(Substring(t).trimmingSpaces) else { throw ParameterError(name, must: range, got: "\"\(t)\"") }
+                                return .seed(s)
+                            },
+                            write: { s, v in
+                                switch v {
+                                case .seed(let x): s[keyPath: key] = x
+                                case .integer(let i): s[keyPath: key] = UInt64(bitPattern: Int64(i))
+                                default: break
+                                }
+                            },
+                            read: { $0[keyPath: key].map(SettingValue.seed) },
+                            isValid: { _ in true },
+                            record: { s in s[keyPath: key].map { .string("\($0)") } ?? .null })
     }
 
     /// A seed (`UInt64`) at `key`: integers ≥ 0.

@@ -1,5 +1,8 @@
-/// Every parameter of one population run, by the names the CLI uses
-/// (`headflow run --NAME`). The value sweeps vary and every JSON output records.
+/// Every parameter of one run, by the names the CLI uses (`headflow run --NAME`,
+/// `headflow train --NAME`): the data, network, head and start, the integrator's
+/// settings (the population flow) and the training ones (SGD). The value sweeps
+/// vary and every JSON output records; which engine each acts in is said by its
+/// entry in `RunParameter.all`.
 public struct RunSpec: Equatable, Sendable {
     /// `--d`: dimension `d`.
     public var d = 100
@@ -60,6 +63,27 @@ public struct RunSpec: Equatable, Sendable {
     /// `--dp-rho`: `ρ` of the exponential average `Ŝ ← ρ Ŝ + (1 − ρ) fᵀf/N` of SGD's DirectPred head **(choice: 0.3)**.
     public var dpRho = 0.3
 
+    // MARK: SGD (train, sweep --engine sgd)
+
+    /// `--batch`: batch size `N`.
+    public var batch = 512
+    /// `--lr`: encoder step `lr`; the head step is `lr · η_E/η`, and time is `t = lr · step`.
+    public var lr = 1.0
+    /// `--steps`: number of SGD steps; nil = `round(t_end / lr)`.
+    public var steps: Int? = nil
+    /// `--data`: where SGD's batches come from (fresh samples, or a fixed data set of `--samples`).
+    public var data: DataKind = .online
+    /// `--samples`: samples in the fixed data set (`--data fixed`).
+    public var samples: Int? = nil
+    /// `--sampler`: `full` (forms `W` and the patches) or `projected` (`[A; R]`, cost independent of `d`).
+    public var sampler: SGDSampler = .full
+    /// `--rng`: the generator of the data stream (`philox` by default, or GSL's `gsl`).
+    public var rng: SGDGenerator = .philox
+    /// `--bn-epsilon`: BN `ε` added to the batch variance **(choice: 0)**.
+    public var bnEpsilon = 0.0
+    /// `--data-seed`: seed of the batches; nil = derived from `--seed`.
+    public var dataSeed: UInt64? = nil
+
     /// The defaults of `headflow run`.
     public init() {}
 
@@ -71,6 +95,14 @@ public struct RunSpec: Equatable, Sendable {
 
     /// The integrator in words (`GSL odeiv2 auto at rtol 1e-08, atol 1e-12`), for texts built from a spec.
     public var solverText: String { "GSL odeiv2 \(stepper.rawValue) at rtol \(rtol), atol \(atol)" }
+
+    /// Where SGD's batches come from (`--data` with `--samples`).
+    public var dataSupply: DataSupply {
+        switch data {
+        case .online: return .online
+        case .fixed: return .fixed(samples: samples ?? 0)
+        }
+    }
 
     /// The population vector field these parameters name (model, head, rates, target and head rules).
     public var field: PopulationField {

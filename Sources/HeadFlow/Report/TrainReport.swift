@@ -33,7 +33,7 @@ public struct TrainReport {
         var statusText = "success"
         if case .failed(let f) = trajectory.status { statusText = "\(f)" }
         var solver: [(String, JSONValue)] = [("status", .string(statusText)), ("method", .string("sgd")),
-                                             ("sampler", .string(spec.sampler.rawValue)), ("steps", .integer(trajectory.steps)),
+                                             ("sampler", .string(spec.run.sampler.rawValue)), ("steps", .integer(trajectory.steps)),
                                              ("evaluations", .integer(trajectory.evaluations))]
         if let seconds { solver.append(("seconds", .number(seconds))) }
         return .object([
@@ -58,7 +58,7 @@ public struct TrainReport {
         kv.append(contentsOf: [
             ("batch", .integer(problem.batch)), ("lr", .number(problem.lr)), ("lr-e", .number(problem.lrE)),
             ("steps", .integer(problem.steps)), ("data", .string(problem.data == .online ? "online" : "fixed")),
-            ("samples", samples), ("sampler", .string(spec.sampler.rawValue)), ("rng", .string(spec.generator.rawValue)),
+            ("samples", samples), ("sampler", .string(spec.run.sampler.rawValue)), ("rng", .string(spec.run.rng.rawValue)),
             ("bn-epsilon", .number(problem.epsilon)),
             ("data-seed", .string("\(problem.dataSeed)")),
         ])
@@ -75,7 +75,7 @@ public struct TrainReport {
     /// A terminal summary: parameters, about `rows` samples, events, head peaks, norms, final state.
     public func table(rows: Int = 16) -> String {
         let m = problem.neurons, s = spec.run
-        var out = "headflow train — SGD (\(spec.sampler.rawValue) sampler), head \(s.head.rawValue), d=\(s.d) P=\(s.patches) s=\(s.featurePatches) "
+        var out = "headflow train — SGD (\(spec.run.sampler.rawValue) sampler), head \(s.head.rawValue), d=\(s.d) P=\(s.patches) s=\(s.featurePatches) "
         out += "α=\(s.alpha) σ_ξ=\(s.noise) m=\(m) N=\(problem.batch) lr=\(problem.lr) lr_E=\(NumberFormat.short(problem.lrE)) steps=\(problem.steps)\n"
         out += "start A(0)=\(MatrixText.format(problem.start.a))  B(0)=\(MatrixText.format(problem.start.b))\n\n"
         out += TrajectoryTable.body(trajectory, features: problem.model.featureCount, neurons: m, rows: rows, norms: true)
@@ -84,7 +84,7 @@ public struct TrainReport {
         out += "final t = \(NumberFormat.short(f.time)): cos = \(MatrixText.format(f.cosines.rounded(4)))  ‖E − I‖_F = \(NumberFormat.short(f.headDeviation))  loss = \(NumberFormat.short(f.loss))  outcome \(trajectory.outcome.rawValue)\n"
         let ranks = TrajectoryTable.rankColumns(f)
         if !ranks.isEmpty { out += "ranks (population at the SGD state; _batch: the last batch): " + ranks.map { "\($0.0) = \(NumberFormat.short($0.1))" }.joined(separator: "  ") + "\n" }
-        out += "solver: SGD, \(spec.sampler.rawValue) sampler, \(trajectory.steps) steps" + (seconds.map { ", \(NumberFormat.short($0)) s" } ?? "") + "\n"
+        out += "solver: SGD, \(spec.run.sampler.rawValue) sampler, \(trajectory.steps) steps" + (seconds.map { ", \(NumberFormat.short($0)) s" } ?? "") + "\n"
         return out
     }
 }

@@ -9,16 +9,32 @@ public struct ParameterError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The offending value, as received.
     public let received: String
 
+    /// True for an option given where it cannot act (`validRange` then says where it does).
+    public let notActing: Bool
+
     /// An error for `parameter`, which must be `validRange`, got `received`.
     public init(_ parameter: String, must validRange: String, got received: String) {
         self.parameter = parameter
         self.validRange = validRange
         self.received = received
+        self.notActing = false
+    }
+
+    /// An error for `parameter`, given where it cannot act: it acts only `acting`
+    /// ("in train and sweep --engine sgd", "with --target ema").
+    public init(_ parameter: String, actsOnly acting: String) {
+        self.parameter = parameter
+        self.validRange = acting
+        self.received = ""
+        self.notActing = true
     }
 
     /// One line: `--NAME must be RANGE (got VALUE)`, the value cut to
-    /// `maximumEcho` characters (a 100 kB value is not echoed whole).
-    public var description: String { "--\(parameter) must be \(validRange) (got \(Self.truncated(received)))" }
+    /// `maximumEcho` characters (a 100 kB value is not echoed whole); or
+    /// `--NAME acts only WHERE` for an option given where it cannot act.
+    public var description: String {
+        notActing ? "--\(parameter) acts only \(validRange)" : "--\(parameter) must be \(validRange) (got \(Self.truncated(received)))"
+    }
 
     /// Longest echo of a received value in an error.
     public static let maximumEcho = 120

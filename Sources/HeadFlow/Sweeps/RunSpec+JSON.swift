@@ -11,24 +11,30 @@ extension RunSpec {
     /// `init-scale` equal to `1/√d` (what the record holds for the default)
     /// reads back as unset, so that a grid varying `d` rebuilds the same cells.
     public init(json j: JSONValue) throws(ParameterError) {
-        guard j.objectValue != nil else { throw ParameterError("parameters", must: "a JSON object", got: Self.short(j)) }
         self.init()
-        for p in RunParameter.all {
-            guard let v = j[p.name] else { throw ParameterError(p.name, must: "present in the parameters", got: "nothing") }
+        try read(j, entries: RunParameter.runRecord, what: "parameters")
+        if let s = initScale, s == 1 / Double(d).squareRoot() { initScale = nil }
+    }
+
+    /// Sets `entries` from the JSON object `j` (`what` names it in errors): each must be present with its type.
+    mutating func read(_ j: JSONValue, entries: [RunParameter], what: String) throws(ParameterError) {
+        guard j.objectValue != nil else { throw ParameterError(what, must: "a JSON object", got: Self.short(j)) }
+        for p in entries {
+            guard let v = j[p.name] else { throw ParameterError(p.name, must: "present in the \(what)", got: "nothing") }
             let text: String?
             switch (p.kind, v) {
             case (_, .null) where p.defaultText == nil: text = nil
             case (.real, _) where v.doubleValue != nil: text = "\(v.doubleValue!)"
             case (.integer, .integer(let i)): text = i < 0 && p.name == "seed" ? "\(UInt64(bitPattern: Int64(i)))" : "\(i)"
+            case (.integer, .string(let digits)) where UInt64(digits) != nil: text = digits  // a 64-bit seed recorded as a string
             case (.choice, .string(let s)): text = s
             case (.list, .array(let xs)) where !xs.isEmpty && xs.allSatisfy({ $0.doubleValue != nil }):
                 text = xs.map { "\($0.doubleValue!)" }.joined(separator: ",")
             case (.matrix, _) where v.matrixValue != nil: text = MatrixText.format(v.matrixValue!)
-            default: throw ParameterError(p.name, must: "\(Self.kindText(p.kind)) in the parameters", got: Self.short(v))
+            default: throw ParameterError(p.name, must: "\(Self.kindText(p.kind)) in the \(what)", got: Self.short(v))
             }
             if let text { try p.assign(text: text, to: &self) }
         }
-        if let s = initScale, s == 1 / Double(d).squareRoot() { initScale = nil }
     }
 
     static func kindText(_ kind: RunParameter.Kind) -> String {

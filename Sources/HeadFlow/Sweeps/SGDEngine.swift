@@ -1,37 +1,26 @@
-/// Mini-batch SGD (`headflow train`) as a sweep engine: the training
-/// options (`batch`, `lr`, `steps`, data, sampler, BN `ε`, data seed) are fixed
-/// for the sweep, and each cell's `RunSpec` replaces `training.run`. The solver
-/// returns the same `Trajectory` as the population flow, so outcome, events and
-/// head peaks are read off exactly as for `--engine population`.
+/// Mini-batch SGD (`headflow train`) as a sweep engine: each cell's `RunSpec`
+/// carries its training parameters (`batch`, `lr`, `steps`, data, sampler, rng,
+/// BN `ε`, data seed: the base's, or an axis's), and the engine records the
+/// base's in the sweep's manifest. The solver returns the same `Trajectory` as
+/// the population flow, so outcome, events and head peaks are read off exactly
+/// as for `--engine population`.
 public struct SGDEngine: SweepEngine {
-    /// The training options; `training.run` is replaced by each cell's spec.
-    public var training: TrainSpec
+    /// The sweep's base spec: its training parameters are the manifest's engine settings.
+    public var base: RunSpec
 
-    /// An engine with these training options.
-    public init(training: TrainSpec) { self.training = training }
+    /// An engine whose manifest records the training parameters of `base`.
+    public init(base: RunSpec) { self.base = base }
 
     /// `sgd`.
     public var name: String { "sgd" }
 
-    /// `{name, batch, lr, steps, data, samples, sampler, rng, bn-epsilon, data-seed}` (nil: derived per cell).
-    public var settingsJSON: JSONValue {
-        var samples: JSONValue = .null
-        if case .fixed(let n) = training.data { samples = .integer(n) }
-        return .object([
-            ("name", .string(name)), ("batch", .integer(training.batch)), ("lr", .number(training.lr)),
-            ("steps", training.steps.map { .integer($0) } ?? .null),
-            ("data", .string(training.data == .online ? "online" : "fixed")), ("samples", samples),
-            ("sampler", .string(training.sampler.rawValue)), ("rng", .string(training.generator.rawValue)),
-            ("bn-epsilon", .number(training.epsilon)),
-            ("data-seed", training.dataSeed.map { .string("\($0)") } ?? .null),
-        ])
-    }
+    /// `{name, batch, lr, steps, data, samples, sampler, rng, bn-epsilon, data-seed}` of the base (nil: derived per cell).
+    public var settingsJSON: JSONValue { .object([("name", .string(name))] + base.trainingJSON) }
 
-    /// The training spec of one cell.
+    /// The training spec of one cell (its own training parameters; the progress of a cell is not recorded).
     public func cellSpec(_ spec: RunSpec) -> TrainSpec {
-        var t = training
+        var t = TrainSpec()
         t.run = spec
-        t.logEvery = nil
         return t
     }
 
@@ -42,14 +31,14 @@ public struct SGDEngine: SweepEngine {
     /// parallel); a failed step is `trajectory.status`.
     public func solve(_ spec: RunSpec) throws(ParameterError) -> Trajectory {
         let t = cellSpec(spec)
-        return SGDSolver(sampler: t.sampler, generator: t.generator, threads: 1).solve(try t.problem())
+        return SGDSolver(sampler: spec.sampler, generator: spec.rng, threads: 1).solve(try t.problem())
     }
 
-    /// The run parameters plus the cell's `lr-e`, step count and data seed.
+    /// The run parameters plus the cell's training parameters, `lr-e`, step count and data seed.
     public func parameters(_ spec: RunSpec, start: ReducedState) -> JSONValue {
         let t = cellSpec(spec)
-        guard case .object(let kv) = spec.json(start: start), case .object(let extra) = settingsJSON else { return spec.json(start: start) }
-        var fields = kv + extra.filter { $0.0 != "name" && $0.0 != "steps" && $0.0 != "data-seed" }
+        guard case .object(let kv) = spec.json(start: start) else { return spec.json(start: start) }
+        var fields = kv + spec.trainingJSON.filter { $0.0 != "steps" && $0.0 != "data-seed" }
         fields += [("lr-e", .number(t.lrE)), ("steps", .integer(t.stepCount)), ("data-seed", .string("\(t.effectiveDataSeed)"))]
         return .object(fields)
     }

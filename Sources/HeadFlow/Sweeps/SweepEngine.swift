@@ -39,6 +39,9 @@ public enum EngineKind: String, CaseIterable, Sendable {
     case population
     /// Mini-batch SGD (`headflow train`): `SGDEngine`.
     case sgd
+
+    /// The engine as the parameter table names it (which parameters act).
+    public var engines: RunParameter.Engines { self == .population ? .population : .sgd }
 }
 
 /// The population gradient flow of docs/MODEL.md §4 as a sweep engine: builds the

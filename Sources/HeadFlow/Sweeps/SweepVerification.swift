@@ -39,7 +39,7 @@ public struct VerifiedManifest: Sendable {
             grid = try SweepGrid(base: base, axes: axes)
             switch kind {
             case .population: engine = PopulationEngine()
-            case .sgd: engine = SGDEngine(training: try TrainSpec(engineJSON: engineJSON))
+            case .sgd: engine = SGDEngine(base: try base.withTraining(engineJSON: engineJSON))
             }
             _ = try engine.prepare(base)
         } catch { throw fail("header: invalid base parameters: \(error)") }
@@ -87,39 +87,13 @@ extension SweepResult {
     }
 }
 
-extension TrainSpec {
-    /// The training options of an SGD sweep's `engine` settings (what
-    /// `SGDEngine.settingsJSON` writes). Throws a `ParameterError` naming the key.
-    public init(engineJSON j: JSONValue) throws(ParameterError) {
-        self.init()
-        func get(_ key: String) throws(ParameterError) -> JSONValue {
-            guard let v = j[key] else { throw ParameterError(key, must: "present in the engine settings", got: "nothing") }
-            return v
-        }
-        guard case .integer(let n) = try get("batch") else { throw ParameterError("batch", must: "an integer", got: RunSpec.short(try get("batch"))) }
-        batch = n
-        guard let r = try get("lr").doubleValue else { throw ParameterError("lr", must: "a number", got: RunSpec.short(try get("lr"))) }
-        lr = r
-        switch try get("steps") {
-        case .null: steps = nil
-        case .integer(let s): steps = s
-        case let v: throw ParameterError("steps", must: "an integer or null", got: RunSpec.short(v))
-        }
-        switch (try get("data").stringValue, try get("samples")) {
-        case ("online"?, .null): data = .online
-        case ("fixed"?, .integer(let s)): data = .fixed(samples: s)
-        default: throw ParameterError("data", must: "online (samples null) or fixed (samples an integer)", got: RunSpec.short(try get("data")))
-        }
-        guard let name = try get("sampler").stringValue, let s = SGDSampler(rawValue: name) else {
-            throw ParameterError("sampler", must: "one of " + SGDSampler.allCases.map(\.rawValue).joined(separator: ", "), got: RunSpec.short(try get("sampler")))
-        }
-        sampler = s
-        guard let eps = try get("bn-epsilon").doubleValue else { throw ParameterError("bn-epsilon", must: "a number", got: RunSpec.short(try get("bn-epsilon"))) }
-        epsilon = eps
-        switch try get("data-seed") {
-        case .null: dataSeed = nil
-        case .string(let s) where UInt64(s) != nil: dataSeed = UInt64(s)
-        case let v: throw ParameterError("data-seed", must: "an unsigned integer as a string, or null", got: RunSpec.short(v))
-        }
+extension RunSpec {
+    /// This spec with the training parameters of an SGD sweep's `engine` settings
+    /// (what `SGDEngine.settingsJSON` writes), read entry by entry of
+    /// `RunParameter.training`. Throws a `ParameterError` naming the key.
+    public func withTraining(engineJSON j: JSONValue) throws(ParameterError) -> RunSpec {
+        var s = self
+        try s.read(j, entries: RunParameter.training, what: "engine settings")
+        return s
     }
 }

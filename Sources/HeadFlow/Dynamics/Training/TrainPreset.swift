@@ -24,7 +24,7 @@ public enum TrainPreset: String, CaseIterable, Sendable {
             s.run.etaE = 0.3; s.run.tEnd = 1000; s.run.points = 200
             s.run.initA = Matrix([[0.22, 0.08], [0.055, 0.11]])
             s.run.initB = Matrix([[0.96, 0], [0, 0.96]])
-            s.lr = 0.03; s.batch = 2048; s.sampler = .projected
+            s.run.lr = 0.03; s.run.batch = 2048; s.run.sampler = .projected
             return s
         }
     }

@@ -71,12 +71,12 @@ public struct TrainingProblem: Sendable {
         let k = model.featureCount
         try require(model.dimension, "d", "an integer ≥ k + m = \(k + neurons) for SGD (the noise part of W needs m directions)",
                     { $0 >= k + neurons })
-        try require(lr, "lr", "a finite step > 0", { $0 > 0 })
+        try RunParameter.check("lr", lr)
         try require(lrE, "lr-e", "a finite head step ≥ 0 (lr · η_E/η)", { $0 >= 0 })
-        try require(batch, "batch", "an integer ≥ 2 (BN needs two samples)", { $0 >= 2 })
-        try require(steps, "steps", "an integer in 1…10⁹", { $0 >= 1 && $0 <= Self.maximumSteps })
+        try RunParameter.check("batch", batch)
+        try RunParameter.check("steps", steps)
         guard tEnd.isFinite else { throw ParameterError("lr", must: "small enough that the end time lr·steps is finite", got: "\(lr)") }
-        try require(epsilon, "bn-epsilon", "a finite ε ≥ 0", { $0 >= 0 })
+        try RunParameter.check("bn-epsilon", epsilon)
         if case .fixed(let n) = data {
             try require(n, "samples", "an integer ≥ --batch = \(batch)", { $0 >= batch })
             let doubles = Double(n) * Double(model.patches - model.featurePatches) * Double(model.dimension - k)
@@ -85,17 +85,26 @@ public struct TrainingProblem: Sendable {
         }
         try sampling.validate()
         if target == .ema {
-            try require(emaTau, "ema-tau", "a finite τ ≥ lr = \(lr) in train (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
+            try RunParameter.check("ema-tau", emaTau)
+            try require(emaTau, "ema-tau", "≥ lr = \(lr) in SGD (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
         }
         if stopGradient == .off, target != .same {
             throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
         }
-        if let rule = spectralHead { try require(rule.epsilon, "dp-eps", "a finite ε ≥ 0", { $0 >= 0 }) }
-        try require(dpRho, "dp-rho", "a finite ρ with 0 ≤ ρ < 1", { $0 >= 0 && $0 < 1 })
+        if let rule = spectralHead { try RunParameter.check("dp-eps", rule.epsilon) }
+        try RunParameter.check("dp-rho", dpRho)
     }
 
     /// True when a neighbouring mechanism (EMA target, no stop-gradient, spectral head) is on.
     var hasNeighbours: Bool { target == .ema || stopGradient == .off || spectralHead != nil }
+}
+
+/// `--data`: the kind of SGD's data supply (its size is `--samples`).
+public enum DataKind: String, CaseIterable, Sendable {
+    /// Fresh samples every step.
+    case online
+    /// A fixed data set of `--samples` samples.
+    case fixed
 }
 
 /// Where SGD's mini-batches come from.
