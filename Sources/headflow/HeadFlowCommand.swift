@@ -10,7 +10,8 @@ struct HeadFlowCommand: ParsableCommand {
         abstract: "Simulate Wen & Li (NeurIPS 2022): why a trainable prediction head lets BYOL/SimSiam learn the weak feature.",
         discussion: """
         The population gradient flow of docs/MODEL.md is integrated exactly in reduced coordinates \
-        (A = VᵀW, B = WᵀΠW, head E) with GSL's adaptive odeiv2 steppers.
+        (A = VᵀW, B = WᵀΠW, head E) with GSL's adaptive odeiv2 steppers (rk8pd by default in headflow's bit-identical native \
+        transcription); mini-batch SGD trains the same model (train).
         Errors in options print one line naming the option and its valid range and exit 64.
         """,
         subcommands: [RunCommand.self, TrainCommand.self, SweepCommand.self, MergeCommand.self, FitCommand.self, PlotCommand.self, ReproduceCommand.self, ClaimsCommand.self, FeaturesCommand.self])

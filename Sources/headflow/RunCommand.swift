@@ -5,7 +5,7 @@ import HeadFlow
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Integrate the population gradient flow (GSL odeiv2) and report trajectory, events and head peaks.",
+        abstract: "Integrate the population gradient flow (odeiv2 rk8pd/msbdf) and report trajectory, events and head peaks.",
         discussion: """
         Events: learn_w{j}_v{ℓ} (first |cos_ℓj| ≥ 0.9), substitution (first |E_ji|·|a_1i|³ > 10·|a_1j|³ after \
         neuron i learned v_1), peak_offdiag (max |E_jr| and when). The trajectory holds the --points recorded times plus the state at \

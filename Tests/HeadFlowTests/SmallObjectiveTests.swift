@@ -184,3 +184,44 @@ struct SubstitutionShortcutTests {
         #expect(EventMonitor.clearSubstitution(0, 1, 0.5, factor: 10) == false)
     }
 }
+
+/// The `k = m = 2` path is chosen by an allow-list (`PopulationObjectiveSmall.covers`): every combination of head,
+/// target and stop-gradient runs through the evaluator with and without the fast path; where it is covered the two
+/// agree bit for bit, elsewhere the evaluator runs the generic path.
+@Suite("k = m = 2 path: chosen by an allow-list, checked for every rule combination")
+struct SmallPathCoverageTests {
+    @Test("every (head, target, stop-grad): the fast path where covered, bit for bit; the generic path elsewhere")
+    func everyCombination() throws {
+        var covered = 0, generic = 0
+        for head in HeadKind.allCases {
+            for target in TargetRule.allCases {
+                for stopGrad in StopGradientRule.allCases where !(stopGrad == .off && target == .ema) {
+                    let c = AgreementCase(features: 2, neurons: 2, seed: UInt64(covered + generic + 7))
+                    var field = PopulationField(model: c.model, head: head, eta: 0.7, etaE: 0.05)
+                    field.target = target; field.stopGradient = stopGrad; field.emaTau = 30
+                    let layout = field.layout(neurons: 2)
+                    var y = field.initialState(c.online)
+                    if target == .ema {  // a target block away from the online state
+                        let t = c.target.a.storage + c.target.r.storage
+                        for i in 0..<t.count { y[layout.extraOffset + i] = t[i] }
+                    }
+                    let fast = PopulationFieldEvaluator(field: field, layout: layout)
+                    let slow = PopulationFieldEvaluator(field: field, layout: layout, fastPath: false)
+                    // Independent statement of what the path covers: the heads E moves for by the masked gradient,
+                    // either target, stop-gradient on.
+                    let expected = head.spectralExponent == nil && stopGrad == .on
+                    #expect(fast.usesFastPath == expected, "\(head) \(target) \(stopGrad)")
+                    #expect(!slow.usesFastPath)
+                    var d1 = Array(repeating: Double.nan, count: y.count), d2 = d1
+                    let ok1 = y.withUnsafeBufferPointer { yp in d1.withUnsafeMutableBufferPointer { fast.velocity(yp, into: $0) } }
+                    let ok2 = y.withUnsafeBufferPointer { yp in d2.withUnsafeMutableBufferPointer { slow.velocity(yp, into: $0) } }
+                    #expect(ok1 && ok2)
+                    #expect(bits(d1) == bits(d2), "\(head) \(target) \(stopGrad)")
+                    #expect(d1.allSatisfy(\.isFinite) && d1.contains { $0 != 0 })
+                    if expected { covered += 1 } else { generic += 1 }
+                }
+            }
+        }
+        #expect(covered == 10 && generic == 11)  // 5 heads × 2 targets; 2 spectral × 3 + 5 with stop-grad off
+    }
+}

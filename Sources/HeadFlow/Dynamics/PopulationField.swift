@@ -87,7 +87,9 @@ public final class PopulationFieldEvaluator {
     /// The `k = m = 2` path of the objective (same `dy/dt`, bit for bit; target `same` or EMA), when it covers this field.
     private let small: PopulationObjectiveSmall?
 
-    init(field: PopulationField, layout: StateLayout) {
+    /// An evaluator of `field` on `layout`; `fastPath: false` keeps the generic path even where the `k = m = 2`
+    /// path covers the field (the tests compare the two).
+    init(field: PopulationField, layout: StateLayout, fastPath: Bool = true) {
         self.field = field; self.layout = layout
         let m = layout.neurons
         objective = PopulationObjective(model: field.model, neurons: m)
@@ -103,13 +105,16 @@ public final class PopulationFieldEvaluator {
         scratch = .allocate(capacity: m * m + m); scratch.initialize(repeating: 0, count: m * m + m)
         eigen = spectral == nil ? nil : SymmetricEigenWorkspace(order: m)
         let ema = field.target == .ema
-        let covered = spectral == nil && field.stopGradient == .on
+        let covered = fastPath && PopulationObjectiveSmall.covers(head: field.head, target: field.target, stopGradient: field.stopGradient)
             && layout == (ema ? PopulationObjectiveSmall.emaLayout : PopulationObjectiveSmall.layout)
         small = covered ? PopulationObjectiveSmall(model: field.model, eta: field.eta, etaE: field.etaE, mask: mask,
                                                    emaTau: ema ? field.emaTau : nil) : nil
     }
 
     deinit { work.deallocate(); same.deallocate(); scratch.deallocate() }
+
+    /// True when `velocity` runs the `k = m = 2` path (`PopulationObjectiveSmall.covers` this field and layout).
+    var usesFastPath: Bool { small != nil }
 
     /// `dy/dt` (`velocity`: `dA = −η ∂L/∂A`, `dR = −η ∂L/∂R`, `dE = −η_E ∂L/∂E ∘ mask`) as the
     /// integrator's right-hand side. Where the `k = m = 2` path covers the field, a closure over

@@ -93,8 +93,12 @@ public struct RunSpec: Equatable, Sendable {
                   probabilities: prob, noise: noise, maskProbability: maskProb)
     }
 
-    /// The integrator in words (`GSL odeiv2 auto at rtol 1e-08, atol 1e-12`), for texts built from a spec.
-    public var solverText: String { "GSL odeiv2 \(stepper.rawValue) at rtol \(rtol), atol \(atol)" }
+    /// The integrator in words (`odeiv2 auto (rk8pd steps by headflow's native transcription of GSL's) at rtol
+    /// 1e-08, atol 1e-12`), for texts built from a spec.
+    public var solverText: String {
+        let engine = odeEngine == .native ? "rk8pd steps by headflow's native transcription of GSL's" : "GSL's own code"
+        return "odeiv2 \(stepper.rawValue) (\(engine)) at rtol \(rtol), atol \(atol)"
+    }
 
     /// Where SGD's batches come from (`--data` with `--samples`).
     public var dataSupply: DataSupply {

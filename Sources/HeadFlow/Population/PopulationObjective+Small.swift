@@ -19,6 +19,25 @@ struct PopulationObjectiveSmall: Sendable {
     /// The layout with the EMA target: `[A, R, E, A_tg (2×2), R_tg (2×2)]`.
     static let emaLayout = StateLayout(features: 2, neurons: 2, extra: 8)
 
+    /// The rules this path covers, named one by one (an allow-list: a new head, target or stop-gradient rule is
+    /// not covered until it is added here, and the switches are exhaustive, so the compiler asks): heads whose
+    /// `E` moves by `−η_E ∂L/∂E ∘ mask` (trained or frozen), the targets `same` and `ema`, stop-gradient on.
+    static func covers(head: HeadKind, target: TargetRule, stopGradient: StopGradientRule) -> Bool {
+        let headCovered: Bool
+        switch head {
+        case .none, .offdiag, .full, .diag, .random: headCovered = true
+        case .directpred, .directcopy: headCovered = false  // E is set from S(A, B) at every evaluation
+        }
+        let targetCovered: Bool
+        switch target {
+        case .same, .ema: targetCovered = true
+        }
+        switch stopGradient {
+        case .on: return headCovered && targetCovered
+        case .off: return false  // the gradient through G and its variance is the generic path's
+        }
+    }
+
     private let cx: Double, ce: Double, un: Double
     private let weights: InlineArray<2, Double>
     private let eta: Double, etaE: Double
