@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `cascade-k3` (beyond the paper): with `k = m = 3` features of
 /// decreasing strength `α = (1.5, 1.0, 0.8)` and the paper's offdiag head, the
 /// substitution mechanism repeats as a cascade — each feature ends learned by

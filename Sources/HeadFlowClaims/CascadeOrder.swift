@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `cascade-order` (beyond the paper): the substitution events come in
 /// cascade order — once neuron `i_ℓ` is the first to learn `v_ℓ`, the head
 /// substitutes `v_ℓ` in every neuron not yet committed (`|E_{j i_ℓ}| |a_{ℓ i_ℓ}|³ >

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// A statement of Wen & Li (arXiv:2205.06226) checked by computation: an id
 /// (a contract), the statement in the paper's notation, the hypotheses (a
 /// preset `RunSpec` and settings), the measured quantities, the criteria

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// How claims run the population flow: solve a preset, read events and states
 /// off the `Trajectory`, continue a run until an event. The only place claims
 /// touch the solver; every helper reports an integration failure as text for

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 extension RunSpec {
     /// The canonical start of the phase claims: `A(0) = [[0.1, 0.05],
     /// [0.05, 0.05]]` (rows `ℓ`, columns `j`: `a_11 = 0.1` leads), `B(0) = I`,
@@ -12,13 +15,6 @@ extension RunSpec {
         s.eta = 1
         s.etaE = 0.01
         s.tEnd = 2e4
-        return s
-    }
-
-    /// This spec with `transform` applied (for presets and negative controls).
-    public func with(_ transform: (inout RunSpec) -> Void) -> RunSpec {
-        var s = self
-        transform(&s)
         return s
     }
 }

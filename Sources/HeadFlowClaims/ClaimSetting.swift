@@ -1,3 +1,5 @@
+import HeadFlowDynamics
+
 /// A setting of a claim beyond its preset `RunSpec`: a grid, a list of seeds,
 /// a second run (a reference arm), or a fixed choice in words. Reports print
 /// them next to `parameters`; the Theorems pages list them as hypotheses.

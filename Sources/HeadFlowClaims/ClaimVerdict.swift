@@ -1,3 +1,5 @@
+import HeadFlowDynamics
+
 /// The outcome of running one claim: the measured numbers, each criterion with
 /// whether it held, and PASS/FAIL.
 public struct ClaimVerdict: Sendable {

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowModel
+import HeadFlowDynamics
+
 /// `collapse-without-head` (docs/MODEL.md §5.5): with `E = I` frozen, every neuron
 /// ends on the strong feature, `|cos(w_j, v_1)| > 0.99`, the weak feature is
 /// never learned (`max_j |cos(w_j, v_2)|` at most 2× its start), and the final

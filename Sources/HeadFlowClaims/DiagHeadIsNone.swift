@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `diag-head-is-none` (docs/MODEL.md §5.6): a head with only its diagonal
 /// trainable changes nothing. BN cancels a diagonal scale —
 /// `ρ_j = E_jj K_jj / sqrt(E_jj² S_jj · S_jj)` does not depend on `E_jj > 0` —

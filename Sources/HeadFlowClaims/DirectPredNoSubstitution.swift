@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowModel
+import HeadFlowDynamics
+
 /// `directpred-no-substitution` (beyond the paper; docs/MODEL.md, "Predictor rule"):
 /// a head *set* from the outputs' second moment (DirectPred) does not substitute.
 /// Its off-diagonal entry follows the output correlation, `E_21 ∝ S_12`, and

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `ema-keeps-substitution` (beyond the paper; docs/MODEL.md, "Target rule"): with
 /// BYOL's momentum target (`dW_tg/dt = (W − W_tg)/τ`), the paper's head still
 /// substitutes and the weak feature is learned, for every `τ` of the grid, while

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `erank-tracks-collapse` (beyond the paper; docs/MODEL.md, "Representation rank"):
 /// the effective rank of the outputs' correlation matrix, the practitioners' measure
 /// of dimensional collapse, ends at `m = 2` with the paper's head and at 1 without it

@@ -1,4 +1,6 @@
 import RealModule
+import HeadFlowNumerics
+import HeadFlowDynamics
 
 /// `eta-threshold` (docs/MODEL.md §5.2–5.3): the head must be fast enough. Along a
 /// log grid of `η_E/η ∈ [10⁻³, 10⁻¹]` the outcome at `t_end` switches exactly

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `features-learned-vs-width` (beyond the paper): with `k = 3`
 /// features and `m ∈ {2, 3, 4, 6}` neurons, over random starts, the mean number
 /// of distinct features learned (some neuron with `|cos| ≥ 0.9` at `t_end`) is

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// One run integrated piece by piece: each piece starts from the last state
 /// (the sample at the previous piece's end), so the pieces make one trajectory.
 struct FlowCursor: Sendable {

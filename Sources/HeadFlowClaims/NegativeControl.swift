@@ -1,3 +1,5 @@
+import HeadFlowDynamics
+
 /// A modification of a claim's preset under which the claim must FAIL, run
 /// through the same measurement code (`Claim.verdict(control:)`). It shows
 /// that each assertion is able to fail.

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `no-stop-gradient-collapses` (beyond the paper; docs/MODEL.md, "Stop-gradient"):
 /// when the gradient also flows through the target branch (both arguments of `ρ_j`),
 /// the paper's head no longer rescues the weak feature: neuron 2 ends on `v_1`

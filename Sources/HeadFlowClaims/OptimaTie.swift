@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowModel
+import HeadFlowDynamics
+
 /// `optima-tie` (docs/MODEL.md §3): the collapsed solution (every `w_j ∥ v_1`) and
 /// the diverse one (`w_1 ∥ v_1`, `w_2 ∥ v_2`) attain the same population loss,
 /// the global optimum `L* = 2m(1 − (s−1)/(s+1))`; a random `W` does not.

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `phase1-strong-first` (docs/MODEL.md §5.1, Phase I): from the canonical start,
 /// neuron 1 learns the strong feature `v_1` while every other correlation
 /// `a_{ℓj} = ⟨w_j, v_ℓ⟩` is still near its start and the head has not moved:

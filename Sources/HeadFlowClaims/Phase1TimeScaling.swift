@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `phase1-time-scaling` (docs/MODEL.md §4, §5.1): from a random start with
 /// `σ_0 = 1/√d`, the time `T_1` at which the first neuron learns `v_1`
 /// (`|cos(w_j, v_1)| ≥ 0.9`) grows like `d²` — the paper's

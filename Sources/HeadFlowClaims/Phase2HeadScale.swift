@@ -1,4 +1,6 @@
 import RealModule
+import HeadFlowNumerics
+import HeadFlowDynamics
 
 /// `phase2-head-scale` (docs/MODEL.md §5.2): the peak of the head's off-diagonal
 /// entry scales as `max_t |E_21(t)| = Θ((η_E/η)^{1/2})`. Measured as the GSL

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `phase2-substitution` (docs/MODEL.md §5.2, Phase II): after neuron 1 learns `v_1`,
 /// the head's `E_21` grows until `|E_21| |a_11|³ > 10 |a_12|³` (event
 /// `substitution`: the head supplies `v_1` to neuron 2's output) — before

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `phase3-acceleration` (docs/MODEL.md §5.3, Phase III): with the head, neuron 2
 /// learns the weak feature `v_2` much faster than it would alone, while
 /// `⟨w_2, v_1⟩` stays small. Measured: `t_2` (event `learn_w2_v2`) with the

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `phase4-head-returns` (docs/MODEL.md §5.4, Phase IV): the head's off-diagonal
 /// entries rise and then fall back once both features are learned:
 /// `max_t ‖E(t) − I‖_F > 0.01` and `‖E(t_end) − I‖_F < 10⁻⁶`.

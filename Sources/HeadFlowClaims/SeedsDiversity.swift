@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// `seeds-diversity` (docs/MODEL.md §5, the empirical claim): over random starts,
 /// the fraction of runs that learn both features, by different neurons
 /// (outcome `diverse`), is larger with the paper's head than without.

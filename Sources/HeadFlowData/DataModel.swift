@@ -1,4 +1,5 @@
 import RealModule
+import HeadFlowNumerics
 
 /// The synthetic data distribution of docs/MODEL.md §1.
 ///

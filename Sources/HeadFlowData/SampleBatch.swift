@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// A batch of `N` samples, each split into two views by the random mask.
 ///
 /// Patch `p` of sample `i` is row `i·P + p` of `view1` / `view2` (each

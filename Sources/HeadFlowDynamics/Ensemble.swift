@@ -1,4 +1,5 @@
 import Synchronization
+import HeadFlowNumerics
 
 /// Many independent runs of the population flow — seeds, widths, grid points —
 /// solved on up to `jobs` threads, results in input order (so they never

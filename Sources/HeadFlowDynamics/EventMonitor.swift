@@ -1,4 +1,6 @@
 import RealModule
+import HeadFlowNumerics
+import HeadFlowModel
 
 /// The events of docs/MODEL.md §5, watched at every accepted step:
 ///
@@ -8,8 +10,8 @@ import RealModule
 /// - `substitution` (m = 2): the one for `ℓ = 1`, `i` the first to learn `v_1`.
 ///
 /// Conditions are located by bisection to the relative time tolerance.
-struct EventMonitor {
-    let k: Int, m: Int
+package struct EventMonitor {
+    package let k: Int, m: Int
     let layout: StateLayout
     let learnThreshold: Double
     let substitutionFactor: Double
@@ -25,19 +27,19 @@ struct EventMonitor {
     /// The peaks of `|E_jr|`, at `j·m + r` (nil on the diagonal).
     var peakStore: [PeakRecord?]
     /// The peaks of `|E_jr|`, row `j`, column `r` (nil on the diagonal).
-    var peaks: [[PeakRecord?]] { (0..<m).map { j in Array(peakStore[(j * m)..<(j * m + m)]) } }
+    package var peaks: [[PeakRecord?]] { (0..<m).map { j in Array(peakStore[(j * m)..<(j * m + m)]) } }
     /// The last `substituted` test per `(ℓ, j, i)` made while watching steps: its inputs
     /// `(E_ji, a_ℓi, a_ℓj)` and verdict. A step starts where the last one ended, so its start
     /// state repeats the last test's inputs; the verdict is reused instead of recomputed
     /// (the test is a function of those three values only).
     private var lastTest: [(inputs: (Double, Double, Double), verdict: Bool)?]
 
-    init(features k: Int, neurons m: Int, learnThreshold: Double = 0.9, substitutionFactor: Double = 10) {
+    package init(features k: Int, neurons m: Int, learnThreshold: Double = 0.9, substitutionFactor: Double = 10) {
         self.init(layout: StateLayout(features: k, neurons: m),
                   events: EventSet(learnThreshold: learnThreshold, substitutionFactor: substitutionFactor))
     }
 
-    init(layout: StateLayout, events: EventSet) {
+    package init(layout: StateLayout, events: EventSet) {
         k = layout.features; m = layout.neurons
         self.layout = layout
         learnThreshold = events.learnThreshold
@@ -59,7 +61,7 @@ struct EventMonitor {
         return y[layout.a + l * m + j] / n2.squareRoot()
     }
 
-    func holds(_ event: FlowEvent, _ y: [Double]) -> Bool { event.condition(ReducedState(flat: y, layout: layout)) }
+    package func holds(_ event: FlowEvent, _ y: [Double]) -> Bool { event.condition(ReducedState(flat: y, layout: layout)) }
 
     func learned(_ y: [Double], feature l: Int, neuron j: Int) -> Bool {
         abs(cosine(y, feature: l, neuron: j)) >= learnThreshold
@@ -99,7 +101,7 @@ struct EventMonitor {
     // MARK: - Names and records
 
     /// Every watched event, in a fixed order, with its time or nil.
-    var records: [EventRecord] {
+    package var records: [EventRecord] {
         var out: [EventRecord] = []
         for j in 0..<m { for l in 0..<k { out.append(EventRecord(name: "learn_w\(j + 1)_v\(l + 1)", time: learn[l * m + j])) } }
         if m == 2 {
@@ -123,7 +125,7 @@ struct EventMonitor {
     // MARK: - Watching a step
 
     /// Checks the state at the start (events already true at `t = 0` fire at 0).
-    mutating func start(_ y: [Double], time t: Double) throws(IntegrationFailure) {
+    package mutating func start(_ y: [Double], time t: Double) throws(IntegrationFailure) {
         updatePeaks(y, time: t)
         for l in 0..<k { for j in 0..<m where learned(y, feature: l, neuron: j) { learn[l * m + j] = t } }
         for (c, event) in custom.enumerated() where holds(event, y) { customTimes[c] = t }

@@ -1,3 +1,5 @@
+import HeadFlowModel
+
 /// The events a solve watches, as a value passed to `solve` (SciML's
 /// callbacks): the paper's events with their thresholds, plus any conditions
 /// a caller adds. Every event is located by bisection to the solver's event

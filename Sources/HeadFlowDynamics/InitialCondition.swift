@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
 /// How the start `(A(0), B(0), E(0))` is chosen (docs/MODEL.md §4).
 public enum InitialCondition: Sendable {
     /// `a_{ℓj}(0) ~ N(0, σ_0²)`, `B(0) ~ σ_0² Wishart_m(d − k, I)` (the exact law of

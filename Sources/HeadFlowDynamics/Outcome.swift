@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// What a run ends as, read off the final cosines `cos_{ℓj}` (a neuron is "on"
 /// `v_ℓ` when `|cos_{ℓj}| ≥ threshold`, 0.9 by default — the `learn` threshold).
 public enum Outcome: String, CaseIterable, Sendable, Codable {

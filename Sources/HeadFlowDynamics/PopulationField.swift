@@ -1,4 +1,7 @@
 import RealModule
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
 
 /// The right-hand side of the population flow (docs/MODEL.md §2–4) as a value:
 /// the data model, the head variant and the rates. A new model variant is a

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
 /// The population gradient flow as a *problem*: the mathematics only
 /// (docs/MODEL.md §2–4) — its vector field, its start and its time span, in
 /// the spirit of SciML's `ODEProblem(f, u0, tspan, p)`. The integrator, the

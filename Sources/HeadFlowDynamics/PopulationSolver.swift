@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// Solves a `PopulationProblem` with GSL `odeiv2` (adaptive, error-controlled):
 /// the *solver* of the problem / solver / solution split. `solve` takes the
 /// recording times and the events; the integrator settings are the solver's.

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// One parameter of a run, declared once: its name (the CLI option without
 /// dashes, the `--vary` name and the JSON key), its help text, the kind of its
 /// values, where it lives in `RunSpec`, its valid range (with the error text),
@@ -56,13 +58,6 @@ public struct RunParameter: @unchecked Sendable, Hashable, CustomStringConvertib
     /// the range is checked by `check` (so a preset's value is checked the same way).
     public func assign(text: String, to spec: inout RunSpec) throws(ParameterError) {
         write(&spec, try parseText(text))
-    }
-
-    /// Sets this scalar parameter of `spec` to a sweep value (read as its exact text, so a sweep value is
-    /// held to the same form as the command line: an integer parameter takes integers, a seed is ≥ 0).
-    public func assign(_ value: SweepValue, to spec: inout RunSpec) throws(ParameterError) {
-        guard kind.isScalar else { throw ParameterError("vary", must: "a scalar parameter (\(name) is varied entry by entry)", got: name) }
-        try assign(text: value.description, to: &spec)
     }
 
     /// The value in `spec` (nil for an optional parameter left unset).

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowModel
+
 // MARK: - The parameter table
 
 extension RunParameter {

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 // MARK: - Memory estimates of a run, before anything is allocated
 
 /// Bytes of the recorded trajectory per sample and of its JSON rendering, for

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
 /// Every parameter of one population run, by the names the CLI uses
 /// (`headflow run --NAME`). The value sweeps vary and every JSON output records.
 public struct RunSpec: Equatable, Sendable {

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// Where a trajectory is recorded. `t = 0` is always recorded first and
 /// `t_end` last.
 public enum SampleTimes: Equatable, Sendable {

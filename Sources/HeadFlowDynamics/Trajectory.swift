@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowModel
+
 /// One recorded point of a trajectory.
 public struct TrajectorySample: Sendable {
     /// Time `t` (units where `η = 1` unless set; for SGD `t = lr · step`).
@@ -37,6 +40,9 @@ public struct EventRecord: Equatable, Sendable {
     public let name: String
     /// Located time, or nil when the event did not occur by the end.
     public var time: Double?
+
+    /// The event `name`, located at `time` (nil: it did not occur).
+    package init(name: String, time: Double?) { self.name = name; self.time = time }
 }
 
 /// The peak of one off-diagonal head entry `|E_jr|` over the run, and when.

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowClaims
+
 /// Renders claim verdicts: the short terminal table of `headflow reproduce`
 /// (one row per claim: id, the numbers that decide it, PASS/FAIL; at most 100
 /// columns), the wide table and the Markdown table (id, every measured number,

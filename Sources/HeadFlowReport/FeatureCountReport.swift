@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowModel
+import HeadFlowSweeps
+
 /// Renders a `FeatureCountTable` result: a terminal/markdown grid (rows `k`,
 /// columns head variants, mean ± sd features learned) or tidy CSV/JSON.
 public struct FeatureCountReport {

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowSweeps
+
 // MARK: - Features learned
 
 extension GnuplotFigure {

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowSweeps
+
 // MARK: - Representation rank over time
 
 extension GnuplotFigure {

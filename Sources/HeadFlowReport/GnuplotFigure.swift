@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+import HeadFlowSweeps
+
 /// A gnuplot terminal for a figure file.
 public enum GnuplotTerminal: String, CaseIterable, Sendable {
     /// Cairo PNG (anti-aliased; Debian `gnuplot-nox` has it).

@@ -1,3 +1,5 @@
+import HeadFlowSweeps
+
 /// Axis and colour-bar labels in the paper's notation, as gnuplot enhanced
 /// text (`η_{E}/η`, `α_{2}/α_{1}`, `a_{ℓj}(0)`), each with its unit or, for a
 /// dimensionless quantity, what it is. A name it does not know is printed

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+import HeadFlowSweeps
+
 /// Checks the JSON of `headflow run` / `train --format json` before anything
 /// reads it (`headflow plot trajectory`), as `VerifiedManifest` checks a sweep:
 /// the `parameters` complete and well-typed (`RunSpec(json:)`); a non-empty

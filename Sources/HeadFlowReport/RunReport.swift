@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// Renders a run (its parameters and trajectory) as JSON, CSV or a terminal table.
 public struct RunReport {
     /// Every parameter of the run.
@@ -36,7 +39,7 @@ public struct RunReport {
             ("t", .number(s.time)), ("a", .matrix(s.a)), ("cos", .matrix(s.cosines)), ("B", .matrix(s.b)),
             ("E", .matrix(s.e)), ("rho", .numbers(s.correlations)), ("loss", .number(s.loss)),
             ("norms", .numbers(s.norms)),
-        ] + TrajectoryTable.rankColumns(s).map { ($0.0, JSONValue.number($0.1)) })
+        ] + s.rankColumns.map { ($0.0, JSONValue.number($0.1)) })
     }
 
     // MARK: - CSV
@@ -59,8 +62,8 @@ public struct RunReport {
         out += TrajectoryTable.body(trajectory, features: k, neurons: m, rows: rows, norms: false)
         let f = trajectory.final
         out += "\nfinal t = \(Self.fmt(f.time)): cos = \(MatrixText.format(f.cosines.rounded(4)))  ‖E − I‖_F = \(Self.fmt(f.headDeviation))  loss = \(Self.fmt(f.loss))\n"
-        if !TrajectoryTable.rankColumns(f).isEmpty {
-            out += "ranks: " + TrajectoryTable.rankColumns(f).map { "\($0.0) = \(Self.fmt($0.1))" }.joined(separator: "  ") + "\n"
+        if !f.rankColumns.isEmpty {
+            out += "ranks: " + f.rankColumns.map { "\($0.0) = \(Self.fmt($0.1))" }.joined(separator: "  ") + "\n"
         }
         out += "solver: \(spec.stepper.rawValue), rtol \(spec.rtol), atol \(spec.atol), \(trajectory.steps) steps, \(trajectory.evaluations) evaluations\n"
         return out
@@ -82,26 +85,16 @@ enum TrajectoryTable {
         for j in 1...m { header.append("rho_\(j)") }
         header.append("loss")
         if norms { for j in 1...m { header.append("norm_\(j)") } }
-        let ranked = trajectory.samples.first.map { !rankColumns($0).isEmpty } ?? false
-        if ranked { header += rankColumns(trajectory.samples[0]).map(\.0) }
+        let ranked = trajectory.samples.first.map { !$0.rankColumns.isEmpty } ?? false
+        if ranked { header += trajectory.samples[0].rankColumns.map(\.0) }
         var lines = [header.joined(separator: ",")]
         for s in trajectory.samples {
             var values = [s.time] + s.a.storage + s.cosines.storage + s.b.storage + s.e.storage + s.correlations + [s.loss]
             if norms { values += s.norms }
-            if ranked { values += rankColumns(s).map(\.1) }
+            if ranked { values += s.rankColumns.map(\.1) }
             lines.append(values.map { "\($0)" }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// `erank_f, rankme_f, erank_F, rankme_F` of a sample whose ranks were computed (else empty).
-    static func rankColumns(_ s: TrajectorySample) -> [(String, Double)] {
-        guard let f = s.outputRank, let h = s.headRank else { return [] }
-        var columns = [("erank_f", f.erank), ("rankme_f", f.rankMe), ("erank_F", h.erank), ("rankme_F", h.rankMe)]
-        if let bf = s.batchOutputRank, let bh = s.batchHeadRank {
-            columns += [("erank_f_batch", bf.erank), ("rankme_f_batch", bf.rankMe), ("erank_F_batch", bh.erank), ("rankme_F_batch", bh.rankMe)]
-        }
-        return columns
     }
 
     static func body(_ trajectory: Trajectory, features k: Int, neurons m: Int, rows: Int, norms: Bool) -> String {

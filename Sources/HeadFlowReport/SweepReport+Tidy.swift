@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+import HeadFlowSweeps
+
 // MARK: - Tidy outputs: one row (record) per cell, every parameter
 
 extension SweepReport {

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+import HeadFlowSweeps
+
 /// Renders a sweep: the phase-transition table for the terminal, and tidy
 /// CSV / JSON / markdown (one row per cell with every parameter). Every
 /// output is a function of the cells alone — no timings — so the same sweep

@@ -1,3 +1,5 @@
+import HeadFlowClaims
+
 /// The `Theorems/<id>.md` page of a claim, generated from the claim value
 /// alone (never from a run): statement, where the paper states it,
 /// hypotheses and preset, measured quantities, threshold, the command that

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// Renders an SGD run as JSON, CSV or a terminal table, in the shape of
 /// `RunReport` (so one tool reads both) plus `norms`.
 public struct TrainReport {
@@ -82,7 +85,7 @@ public struct TrainReport {
         let n = norms, f = trajectory.final
         out += "\nnorms ‖w_j‖: start \(n.initial.map { NumberFormat.short($0) }), end \(n.final.map { NumberFormat.short($0) }), inflation \(n.inflation.map { NumberFormat.short($0) })\n"
         out += "final t = \(NumberFormat.short(f.time)): cos = \(MatrixText.format(f.cosines.rounded(4)))  ‖E − I‖_F = \(NumberFormat.short(f.headDeviation))  loss = \(NumberFormat.short(f.loss))  outcome \(trajectory.outcome.rawValue)\n"
-        let ranks = TrajectoryTable.rankColumns(f)
+        let ranks = f.rankColumns
         if !ranks.isEmpty { out += "ranks (population at the SGD state; _batch: the last batch): " + ranks.map { "\($0.0) = \(NumberFormat.short($0.1))" }.joined(separator: "  ") + "\n" }
         out += "solver: SGD, \(spec.sampler.rawValue) sampler, \(trajectory.steps) steps" + (seconds.map { ", \(NumberFormat.short($0)) s" } ?? "") + "\n"
         return out

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// How a cell ended: finished at `t_end`, or failed (integration or SGD
 /// failure) with the time reached. A failed cell carries no result.
 public enum CellStatus: Equatable, Sendable {
@@ -64,7 +67,7 @@ public struct CellResult: Equatable, Sendable {
             for j in 0..<m { for r in 0..<m { if let p = t.peaks[j][r] { ps.append((Self.peakName(j, r, neurons: m), p.value, p.time)) } } }
             peaks = ps
             finalCosines = f.cosines
-            finalMetrics = TrajectoryTable.rankColumns(f).map { (name: $0.0, value: $0.1) } + [("head_deviation", f.headDeviation)]
+            finalMetrics = f.rankColumns.map { (name: $0.0, value: $0.1) } + [("head_deviation", f.headDeviation)]
         case .failed(let failure):
             status = .failed(time: failure.time, message: "\(failure)")
             timeReached = failure.time
@@ -127,7 +130,7 @@ public struct CellResult: Equatable, Sendable {
     }
 
     /// The JSON without axis names (for equality).
-    var json: JSONValue { json(axes: []) }
+    package var json: JSONValue { json(axes: []) }
 
     /// Reads back what `json(axes:)` wrote; nil when a field is missing or
     /// malformed (a number field holding anything but a number or null, a

@@ -1,4 +1,7 @@
 import Synchronization
+import HeadFlowNumerics
+import HeadFlowModel
+import HeadFlowDynamics
 
 /// The multi-feature version of the paper's message: for `k`
 /// features of decreasing strength and each head variant, the number of

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// What one table entry aggregates: the cells at one point of the non-seed
 /// axes — one cell, or one per seed when the seed is varied.
 public struct PhaseEntry: Equatable, Sendable {
@@ -62,7 +65,7 @@ public struct PhaseEntry: Equatable, Sendable {
 
 extension Outcome {
     /// Position in `allCases` (stable tie-breaking and legends).
-    var order: Int { Outcome.allCases.firstIndex(of: self)! }
+    package var order: Int { Outcome.allCases.firstIndex(of: self)! }
 }
 
 /// The phase-transition table of a sweep: the first non-seed axis down the

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 // MARK: - Reading a spec back from JSON
 
 extension RunSpec {
@@ -42,7 +45,7 @@ extension RunSpec {
     }
 
     /// A JSON value for an error message, at most 60 characters.
-    static func short(_ v: JSONValue) -> String {
+    package static func short(_ v: JSONValue) -> String {
         let text = v.rendered()
         return text.count <= 60 ? text : String(text.prefix(57)) + "…"
     }

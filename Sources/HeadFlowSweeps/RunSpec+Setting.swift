@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 // MARK: - Setting a parameter by name
 
 extension RunSpec {

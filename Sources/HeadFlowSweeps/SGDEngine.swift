@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowModel
+import HeadFlowDynamics
+
 /// Mini-batch SGD (`headflow train`) as a sweep engine: the training
 /// options (`batch`, `lr`, `steps`, data, sampler, BN `ε`, data seed) are fixed
 /// for the sweep, and each cell's `RunSpec` replaces `training.run`. The solver

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowModel
+import HeadFlowDynamics
+
 /// The seam between a sweep and what solves one cell: anything that turns a
 /// `RunSpec` into a `Trajectory` (`PopulationEngine`, `SGDEngine`).
 /// Sweeps, stores and reports never care which engine ran.

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// A scaling law read off a sweep: `log y = c0 + c1 log x` by GSL's linear
 /// least squares (`LeastSquaresFit.powerLaw`), `x` a varied parameter (`d`,
 /// `eta-e`, …) and `y` a numeric metric (`learn_w1_v1`, `peak_e21`, …), one

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// One varied parameter and the values it takes (`--vary NAME=SPEC`).
 public struct SweepAxis: Equatable, Sendable {
     /// The parameter.

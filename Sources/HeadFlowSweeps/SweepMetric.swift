@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// What a sweep records per cell and tabulates (`--outcome NAME`):
 ///
 /// - `outcome`: diverse / collapse / partial / weak-only / undecided at `t_end`;

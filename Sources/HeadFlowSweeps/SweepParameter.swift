@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 /// A parameter a sweep can vary: any `headflow run` option by its CLI name,
 /// an entry of a list or matrix option (`alpha[2]` = `α_2`, `init-a[1,2]` =
 /// `a_{12}(0)`, `init-b[1,2]` = `B_{12}(0)`; 1-based), or a derived ratio

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// The cells of one sweep gathered so far — all of them, a shard's, or the
 /// union of several shards — with the manifest that says which sweep it is.
 public struct SweepResult: Sendable {

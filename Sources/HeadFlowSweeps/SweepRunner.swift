@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import HeadFlowNumerics
 
 /// Runs the cells of a grid on up to `jobs` threads. Each finished cell is
 /// handed to `finished` at once (serialized: one call at a time) — the store

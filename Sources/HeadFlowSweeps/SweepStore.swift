@@ -1,4 +1,5 @@
 import Foundation
+import HeadFlowNumerics
 
 /// A problem with a sweep directory or file: which path, what is wrong.
 public struct SweepFileError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// One value a varied parameter takes in a sweep: a real (`η_E`, `α_2/α_1`,
 /// `a_{ℓj}(0)`, …), an integer (`d`, `s`, the seed, …) or a name (`head`, `stepper`).
 public enum SweepValue: Hashable, Sendable, CustomStringConvertible {
@@ -28,7 +30,7 @@ public enum SweepValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `NumberFormat.short(x)` without trailing zeros.
-    static func compact(_ x: Double) -> String {
+    package static func compact(_ x: Double) -> String {
         let s = NumberFormat.short(x)
         let parts = s.split(separator: "e", maxSplits: 1).map(String.init)
         var mantissa = parts[0]

@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowDynamics
+
 // MARK: - A sweep read from files trusts nothing it finds
 
 /// A sweep's manifest, checked: the grid it names, its engine and its fingerprint.

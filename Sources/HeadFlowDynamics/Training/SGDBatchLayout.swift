@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowData
+
 /// One mini-batch in the per-sample form both SGD samplers use (internal).
 ///
 /// Sample `i` has its feature `ℓ_i ~ p`, sign `ε_i = ±1`, `n₁(i) ~ Bin(s, q)`

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
 /// The `full` SGD sampler: `W ∈ R^{d×m}` and every noise patch `ξ_p ∈ R^d`
 /// are formed (internal).
 ///

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// The random number generator of SGD's data stream (`--rng`).
 public enum SGDGenerator: String, CaseIterable, Sendable, Codable {
     /// Philox4x32-10, counter-based (default): chunk `c` of the batch at step `n`

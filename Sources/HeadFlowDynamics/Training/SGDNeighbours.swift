@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowModel
+
 /// The neighbouring mechanisms of docs/MODEL.md §6 in SGD (internal), shared by
 /// both samplers.
 ///

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
 /// The `projected` sampler with the neighbouring mechanisms (internal): the EMA
 /// target, stop-gradient off, a DirectPred/DirectCopy head. Exact online SGD at a
 /// cost independent of `d`, as `SGDProjectedSampler` (whose notation this follows),

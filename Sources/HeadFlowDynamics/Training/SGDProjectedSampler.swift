@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
 /// The `projected` SGD sampler: exact online SGD on `[A; R]` with
 /// `RᵀR = B = WᵀΠW`, at a cost per step independent of `d` (internal).
 ///

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
 /// Solves a `TrainingProblem` by SGD with the chosen sampler, recording the same
 /// `Trajectory` as `PopulationSolver`: samples of `(A, R, E)` at the problem's
 /// times (`t = lr · step`, rounded to the nearest step), the events of

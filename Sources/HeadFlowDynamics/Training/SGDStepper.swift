@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowModel
+
 /// One SGD sampler's state and step (internal): `SGDFullSampler` and
 /// `SGDProjectedSampler` conform.
 protocol SGDStepper: AnyObject {

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// Named parameter sets of `headflow train --preset NAME`.
 public enum TrainPreset: String, CaseIterable, Sendable {
     /// A regime in which SGD reproduces the population phases (chosen from

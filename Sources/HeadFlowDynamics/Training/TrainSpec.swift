@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// Every parameter of one SGD run, by the names the CLI uses (`headflow train
 /// --NAME`): the data/model/start options of `run` (`run`, a `RunSpec`) plus
 /// the training ones.

@@ -1,3 +1,7 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
 /// SGD on the mini-batch loss of docs/MODEL.md §2 as a *problem*: the data, the
 /// network start and the step sizes. The sampler that draws the batches is
 /// chosen at `solve` (`SGDSolver`), like the integrator of a `PopulationProblem`.

@@ -1,17 +1,17 @@
 /// Preallocated buffers for `BatchNormLoss.evaluate(n:m:online:target:head:into:)`,
 /// so a step of SGD evaluates the batch loss without allocating (internal).
-final class BatchNormWorkspace: @unchecked Sendable {
+package final class BatchNormWorkspace: @unchecked Sendable {
     /// Batch size `N` and outputs `m` the buffers hold.
-    let n: Int, m: Int
+    package let n: Int, m: Int
     /// `F̂`, `Ĝ` and `∂L/∂F` (`N × m` each, row-major).
     let fHat: UnsafeMutablePointer<Double>, gHat: UnsafeMutablePointer<Double>, dF: UnsafeMutablePointer<Double>
     /// `∂L/∂f⁽¹⁾` (`N × m`) and, when the target is differentiated, `∂L/∂f⁽²⁾`.
-    let df1: UnsafeMutablePointer<Double>, df2: UnsafeMutablePointer<Double>
+    package let df1: UnsafeMutablePointer<Double>, df2: UnsafeMutablePointer<Double>
     /// `∂L/∂E` (`m × m`), the batch correlations `ρ̂_j` (`m`), and per-coordinate scratch (`8m`).
-    let gradE: UnsafeMutablePointer<Double>, rho: UnsafeMutablePointer<Double>, column: UnsafeMutablePointer<Double>
+    package let gradE: UnsafeMutablePointer<Double>, rho: UnsafeMutablePointer<Double>, column: UnsafeMutablePointer<Double>
 
     /// Buffers for `n` samples of `m` outputs.
-    init(n: Int, m: Int) {
+    package init(n: Int, m: Int) {
         self.n = n; self.m = m
         let block = UnsafeMutablePointer<Double>.allocate(capacity: 5 * n * m + m * m + 9 * m)
         block.initialize(repeating: 0, count: 5 * n * m + m * m + 9 * m)
@@ -38,7 +38,7 @@ extension BatchNormLoss {
     /// (`ws.df1`, `ws.gradE`, `ws.rho`, and `ws.df2` when `throughTarget`); returns the loss.
     /// The same arithmetic in the same order as the `Matrix` form (every sum over samples in
     /// sample order), laid out sample by sample; the same errors in the same order.
-    func evaluate(online x: UnsafePointer<Double>, target g: UnsafePointer<Double>, head e: UnsafePointer<Double>,
+    package func evaluate(online x: UnsafePointer<Double>, target g: UnsafePointer<Double>, head e: UnsafePointer<Double>,
                   throughTarget: Bool = false, into ws: BatchNormWorkspace,
                   vectorised: Bool = true) throws(DegenerateBatch) -> Double {
         let n = ws.n, m = ws.m

@@ -1,4 +1,5 @@
 import RealModule
+import HeadFlowNumerics
 
 /// The mini-batch loss of docs/MODEL.md §2 on the network outputs, and its gradient
 /// under stop-gradient.

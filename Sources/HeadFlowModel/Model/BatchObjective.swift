@@ -1,3 +1,6 @@
+import HeadFlowNumerics
+import HeadFlowData
+
 /// The finite-batch loss of docs/MODEL.md §2 as a function of the encoder `W`
 /// (`d × m`) and the head `E` (`m × m`), with its analytic gradient.
 ///

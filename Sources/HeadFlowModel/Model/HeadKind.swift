@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// The prediction-head variants of docs/MODEL.md §2.
 public enum HeadKind: String, CaseIterable, Sendable, Codable {
     /// No head: `E = I`, frozen.

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// The encoder of docs/MODEL.md §2: `m` neurons, the columns `w_j` of `W ∈ R^{d×m}`,
 /// with outputs `f_j(X) = Σ_p σ(⟨w_j, X_p⟩)`, `σ(t) = t³`.
 ///

@@ -1,4 +1,5 @@
 import RealModule
+import HeadFlowNumerics
 
 /// A prediction head that is *set*, never trained, from the online outputs'
 /// second moment (docs/MODEL.md, "Predictor rule"): DirectPred (Tian, Chen &

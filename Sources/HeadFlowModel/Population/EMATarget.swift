@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// BYOL's momentum target in the reduced coordinates (docs/MODEL.md, "Target rule").
 ///
 /// The target weights follow `dW_tg/dt = (W − W_tg)/τ`, `W_tg(0) = W(0)`. Write

@@ -1,4 +1,6 @@
 import RealModule
+import HeadFlowNumerics
+import HeadFlowData
 
 /// The population loss and its gradient written term by term from the formulas
 /// (docs/MODEL.md §2–3), with and without stop-gradient: the readable form

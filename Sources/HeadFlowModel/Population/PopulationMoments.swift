@@ -1,4 +1,6 @@
 import RealModule
+import HeadFlowNumerics
+import HeadFlowData
 
 /// The exact second moments of the neuron outputs for `σ(t) = t³` (docs/MODEL.md,
 /// population moments), written term by term as the model states them. This is

@@ -1,4 +1,5 @@
 import RealModule
+import HeadFlowData
 
 /// The flow's right-hand side for `k = 2` features and `m = 2` neurons (the
 /// paper's setting and every random-start ensemble's), under stop-gradient, with
@@ -13,11 +14,11 @@ import RealModule
 /// same order and with the same operands (the sums still start from `0.0`); only
 /// where the values live differs. docs/MODEL.md §2–4 has the mathematics; `PopulationObjective` the
 /// readable derivation of each line.
-struct PopulationObjectiveSmall: Sendable {
+package struct PopulationObjectiveSmall: Sendable {
     /// The flat layout this path reads and writes: `[A (2×2), R (2×2), E (2×2)]`, nothing after.
-    static let layout = StateLayout(features: 2, neurons: 2)
+    package static let layout = StateLayout(features: 2, neurons: 2)
     /// The layout with the EMA target: `[A, R, E, A_tg (2×2), R_tg (2×2)]`.
-    static let emaLayout = StateLayout(features: 2, neurons: 2, extra: 8)
+    package static let emaLayout = StateLayout(features: 2, neurons: 2, extra: 8)
 
     private let cx: Double, ce: Double, un: Double
     private let weights: InlineArray<2, Double>
@@ -29,7 +30,7 @@ struct PopulationObjectiveSmall: Sendable {
     /// The path for `model`'s `L` at rates `η`, `η_E` with the head's trainable
     /// `mask` (row-major 2×2), or nil when `model` has not exactly 2 features or
     /// the mask is not 2×2.
-    init?(model: DataModel, eta: Double, etaE: Double, mask: [Double], emaTau: Double? = nil) {
+    package init?(model: DataModel, eta: Double, etaE: Double, mask: [Double], emaTau: Double? = nil) {
         guard model.featureCount == Self.layout.features, mask.count == 4 else { return nil }
         cx = model.crossViewCount; ce = model.sameViewCount
         un = model.noisePatchesPerView * Double.pow(model.noise, 6)
@@ -48,7 +49,7 @@ struct PopulationObjectiveSmall: Sendable {
     /// each lane does the generic body's operations for its index, in the same order
     /// (packed IEEE operations round every lane as the scalar ones would).
     @inline(__always)
-    func velocity(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) -> Bool {
+    package func velocity(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) -> Bool {
         let w0 = weights[0], w1 = weights[1]
         // Row ℓ of A: lane j is a_ℓj; its cubes. R's rows (B = RᵀR); E's columns: lane j of `e0`, `e1` is E_j0, E_j1.
         let a0 = SIMD2(y[0], y[1]), a1 = SIMD2(y[2], y[3])

@@ -1,4 +1,6 @@
 import RealModule
+import HeadFlowNumerics
+import HeadFlowData
 
 /// The population loss `L = Σ_j 2(1 − ρ_j)` and its gradient under
 /// stop-gradient, in the reduced coordinates `[A; R]` and the head `E`

@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 // MARK: - The global optima of docs/MODEL.md §3
 
 extension ReducedState {

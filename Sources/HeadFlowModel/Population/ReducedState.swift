@@ -1,3 +1,5 @@
+import HeadFlowNumerics
+
 /// The exact reduced state of the population flow (docs/MODEL.md §4).
 ///
 /// `A = Vᵀ W` (k×m, `a_{ℓj} = ⟨w_j, v_ℓ⟩`), `R` (m×m) with `Π W = U R` for a

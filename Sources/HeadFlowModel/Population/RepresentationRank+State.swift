@@ -1,3 +1,5 @@
+import HeadFlowData
+
 // MARK: - Ranks of a population state
 
 extension RepresentationRank {

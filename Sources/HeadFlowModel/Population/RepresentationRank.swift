@@ -1,4 +1,5 @@
 import RealModule
+import HeadFlowNumerics
 
 /// How practitioners see dimensional collapse: the effective rank and RankMe of
 /// the outputs' correlation matrix (docs/MODEL.md, "Representation rank").

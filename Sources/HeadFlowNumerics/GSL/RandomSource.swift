@@ -94,14 +94,14 @@ public final class RandomSource {
 
 extension RandomSource: RandomStream {
     /// `N(0, 1)` (`gsl_ran_gaussian_ziggurat`).
-    func standardNormal() -> Double { gsl_ran_gaussian_ziggurat(rng, 1) }
+    package func standardNormal() -> Double { gsl_ran_gaussian_ziggurat(rng, 1) }
 }
 
 /// A preprocessed discrete law (`gsl_ran_discrete_t`), for drawing the sample's
 /// feature `ℓ ~ p` many times.
 public final class DiscreteSampler {
     fileprivate let table: UnsafeMutablePointer<gsl_ran_discrete_t>
-    init(weights: [Double]) {
+    package init(weights: [Double]) {
         GSLRuntime.ensure()
         guard let t = weights.withUnsafeBufferPointer({ gsl_ran_discrete_preproc(weights.count, $0.baseAddress) })
         else { fatalError("gsl_ran_discrete_preproc failed: weights must be ≥ 0 and not all zero") }

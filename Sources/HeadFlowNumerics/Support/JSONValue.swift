@@ -88,8 +88,10 @@ public indirect enum JSONValue: Equatable, Sendable {
 }
 
 extension String {
-    func leftPadded(to n: Int, with c: Character = "0") -> String {
+    /// This string with `c` prepended up to `n` characters (cell file numbers, `cell-000042`).
+    package func leftPadded(to n: Int, with c: Character = "0") -> String {
         count >= n ? self : String(repeating: c, count: n - count) + self
     }
-    func rightPadded(to n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+    /// This string with spaces appended up to `n` characters (table columns).
+    package func rightPadded(to n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
 }

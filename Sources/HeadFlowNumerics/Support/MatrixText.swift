@@ -36,7 +36,8 @@ public enum MatrixText {
 }
 
 extension Substring {
-    var trimmingSpaces: String {
+    /// This text without leading and trailing spaces (parameter values as typed).
+    package var trimmingSpaces: String {
         String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }

@@ -37,7 +37,7 @@ public enum NumberFormat {
         return (x < 0 && r != 0 ? "-" : "") + s
     }
 
-    static func pow10(_ e: Int) -> Double {
+    package static func pow10(_ e: Int) -> Double {
         var p = 1.0
         for _ in 0..<abs(e) { p *= 10 }
         return e < 0 ? 1 / p : p
@@ -55,7 +55,7 @@ public enum NumberFormat {
 
 extension Double {
     /// `floor(log10 |x|)` for finite non-zero `x`.
-    var exponentBase10: Double {
+    package var exponentBase10: Double {
         var e = 0.0, a = abs(self)
         while a >= 10 { a /= 10; e += 1 }
         while a < 1 { a *= 10; e -= 1 }

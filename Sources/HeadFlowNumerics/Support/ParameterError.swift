@@ -44,12 +44,12 @@ public struct ParameterError: Error, Equatable, Sendable, CustomStringConvertibl
 
 /// Checks that a real parameter is finite and satisfies `condition`.
 @inline(__always)
-func require(_ value: Double, _ name: String, _ range: String, _ condition: (Double) -> Bool) throws(ParameterError) {
+package func require(_ value: Double, _ name: String, _ range: String, _ condition: (Double) -> Bool) throws(ParameterError) {
     guard value.isFinite, condition(value) else { throw ParameterError(name, must: range, got: "\(value)") }
 }
 
 /// Checks that an integer parameter satisfies `condition`.
 @inline(__always)
-func require(_ value: Int, _ name: String, _ range: String, _ condition: (Int) -> Bool) throws(ParameterError) {
+package func require(_ value: Int, _ name: String, _ range: String, _ condition: (Int) -> Bool) throws(ParameterError) {
     guard condition(value) else { throw ParameterError(name, must: range, got: "\(value)") }
 }

@@ -47,7 +47,7 @@ public enum Philox4x32 {
 /// Distinct `(stream, step)` pairs never share a block, so the chunks of a
 /// batch and the steps of a run draw from independent streams however they are
 /// scheduled. Words are produced 32 at a time (eight blocks in SIMD lanes).
-struct PhiloxStream: RandomStream {
+package struct PhiloxStream: RandomStream {
     private let key: SIMD2<UInt32>
     private var counter: SIMD4<UInt32>
     private let buffer: PhiloxBuffer
@@ -56,7 +56,7 @@ struct PhiloxStream: RandomStream {
     private let zigW: UnsafeMutablePointer<Double>, zigK: UnsafeMutablePointer<UInt32>
 
     /// The stream `stream` of step `step` under `seed`; `buffer` is scratch owned by one thread at a time.
-    init(seed: UInt64, stream: UInt32, step: UInt64, buffer: PhiloxBuffer) {
+    package init(seed: UInt64, stream: UInt32, step: UInt64, buffer: PhiloxBuffer) {
         key = SIMD2(UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32))
         counter = SIMD4(0, stream, UInt32(truncatingIfNeeded: step), UInt32(truncatingIfNeeded: step >> 32))
         self.buffer = buffer
@@ -79,11 +79,11 @@ struct PhiloxStream: RandomStream {
 
     /// Uniform on `(0, 1)`: `(w + ½) 2⁻³²` for the next word `w` (never 0 or 1).
     @inline(__always)
-    mutating func uniform() -> Double { (Double(next32()) + 0.5) * 0x1p-32 }
+    package mutating func uniform() -> Double { (Double(next32()) + 0.5) * 0x1p-32 }
 
     /// `count` draws of `N(0, 1)` into `out`: the same values as `count` calls of
     /// `standardNormal()`, reading the word buffer in a tight loop.
-    mutating func fillStandardNormal(_ out: UnsafeMutablePointer<Double>, count: Int) {
+    package mutating func fillStandardNormal(_ out: UnsafeMutablePointer<Double>, count: Int) {
         let w = zigW, k = zigK, words = UnsafePointer(buffer.words)
         var produced = 0
         while produced < count {
@@ -111,7 +111,7 @@ struct PhiloxStream: RandomStream {
     /// `N(0, 1)` by the ziggurat (`NormalZiggurat`), one word per draw but for
     /// the ≈ 1.2 % of draws that fall outside the rectangles.
     @inline(__always)
-    mutating func standardNormal() -> Double {
+    package mutating func standardNormal() -> Double {
         while true {
             let word = next32()
             let i = Int(word & 0x7F), j = word >> 8
@@ -123,9 +123,9 @@ struct PhiloxStream: RandomStream {
 }
 
 /// Scratch for 32 Philox words (eight blocks); reused across steps by one chunk.
-final class PhiloxBuffer: @unchecked Sendable {
+package final class PhiloxBuffer: @unchecked Sendable {
     static let words = 32
     let words: UnsafeMutablePointer<UInt32>
-    init() { words = .allocate(capacity: Self.words); words.initialize(repeating: 0, count: Self.words) }
+    package init() { words = .allocate(capacity: Self.words); words.initialize(repeating: 0, count: Self.words) }
     deinit { words.deallocate() }
 }

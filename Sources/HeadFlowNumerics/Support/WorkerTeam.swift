@@ -14,14 +14,14 @@ import Glibc
 ///
 /// Which thread runs which `i` is unspecified: `body` must write only what `i` owns.
 /// One caller at a time (the team is owned by one solver).
-final class WorkerTeam: @unchecked Sendable {
+package final class WorkerTeam: @unchecked Sendable {
     /// Threads taking part in a job, the caller's included.
-    let threads: Int
+    package let threads: Int
     private let core: Core
     private var handles: [pthread_t] = []
 
     /// A team of `threads` (1 … 65; 1: `run` is a plain loop on the caller's thread).
-    init(threads: Int) {
+    package init(threads: Int) {
         self.threads = min(max(1, threads), 65)
         core = Core(helpers: self.threads - 1)
         for h in 0..<(self.threads - 1) {
@@ -44,7 +44,7 @@ final class WorkerTeam: @unchecked Sendable {
     }
 
     /// Calls `body(i)` for every `i` in `0..<count` on the team's threads (the caller's among them).
-    func run(_ count: Int, _ body: (Int) -> Void) {
+    package func run(_ count: Int, _ body: (Int) -> Void) {
         if threads == 1 || count <= 1 || handles.isEmpty { for i in 0..<count { body(i) }; return }
         withoutActuallyEscaping(body) { body in core.run(count, body) }
     }
