@@ -80,7 +80,7 @@ let package = Package(
             name: "HeadFlowTests",
             dependencies: [
                 "HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
-                "HeadFlowClaims", "HeadFlowSweeps", "HeadFlowReport", "HeadFlow",
+                "HeadFlowClaims", "HeadFlowSweeps", "HeadFlowReport",
                 "headflow",
                 "CPhilox",
                 .product(name: "PropertyBased", package: "swift-property-based"),

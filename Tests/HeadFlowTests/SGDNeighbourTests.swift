@@ -1,6 +1,9 @@
 import Testing
 import RealModule
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
 
 /// The neighbouring mechanisms in SGD: the EMA target, stop-gradient off, the
 /// DirectPred head and the ranks of `train`'s samples.
