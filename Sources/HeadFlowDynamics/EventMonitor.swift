@@ -11,7 +11,7 @@ import HeadFlowModel
 ///
 /// Conditions are located by bisection to the relative time tolerance.
 package struct EventMonitor {
-    package let k: Int, m: Int
+    let k: Int, m: Int
     let layout: StateLayout
     let learnThreshold: Double
     let substitutionFactor: Double
@@ -27,19 +27,20 @@ package struct EventMonitor {
     /// The peaks of `|E_jr|`, at `j·m + r` (nil on the diagonal).
     var peakStore: [PeakRecord?]
     /// The peaks of `|E_jr|`, row `j`, column `r` (nil on the diagonal).
-    package var peaks: [[PeakRecord?]] { (0..<m).map { j in Array(peakStore[(j * m)..<(j * m + m)]) } }
+    var peaks: [[PeakRecord?]] { (0..<m).map { j in Array(peakStore[(j * m)..<(j * m + m)]) } }
     /// The last `substituted` test per `(ℓ, j, i)` made while watching steps: its inputs
     /// `(E_ji, a_ℓi, a_ℓj)` and verdict. A step starts where the last one ended, so its start
     /// state repeats the last test's inputs; the verdict is reused instead of recomputed
     /// (the test is a function of those three values only).
     private var lastTest: [(inputs: (Double, Double, Double), verdict: Bool)?]
 
+    /// A monitor of the standard events (`EventSet` with these thresholds) for `k` features and `m` neurons.
     package init(features k: Int, neurons m: Int, learnThreshold: Double = 0.9, substitutionFactor: Double = 10) {
         self.init(layout: StateLayout(features: k, neurons: m),
                   events: EventSet(learnThreshold: learnThreshold, substitutionFactor: substitutionFactor))
     }
 
-    package init(layout: StateLayout, events: EventSet) {
+    init(layout: StateLayout, events: EventSet) {
         k = layout.features; m = layout.neurons
         self.layout = layout
         learnThreshold = events.learnThreshold
@@ -61,7 +62,7 @@ package struct EventMonitor {
         return y[layout.a + l * m + j] / n2.squareRoot()
     }
 
-    package func holds(_ event: FlowEvent, _ y: [Double]) -> Bool { event.condition(ReducedState(flat: y, layout: layout)) }
+    func holds(_ event: FlowEvent, _ y: [Double]) -> Bool { event.condition(ReducedState(flat: y, layout: layout)) }
 
     func learned(_ y: [Double], feature l: Int, neuron j: Int) -> Bool {
         abs(cosine(y, feature: l, neuron: j)) >= learnThreshold
@@ -125,7 +126,7 @@ package struct EventMonitor {
     // MARK: - Watching a step
 
     /// Checks the state at the start (events already true at `t = 0` fire at 0).
-    package mutating func start(_ y: [Double], time t: Double) throws(IntegrationFailure) {
+    mutating func start(_ y: [Double], time t: Double) throws(IntegrationFailure) {
         updatePeaks(y, time: t)
         for l in 0..<k { for j in 0..<m where learned(y, feature: l, neuron: j) { learn[l * m + j] = t } }
         for (c, event) in custom.enumerated() where holds(event, y) { customTimes[c] = t }

@@ -130,7 +130,7 @@ public struct CellResult: Equatable, Sendable {
     }
 
     /// The JSON without axis names (for equality).
-    package var json: JSONValue { json(axes: []) }
+    var json: JSONValue { json(axes: []) }
 
     /// Reads back what `json(axes:)` wrote; nil when a field is missing or
     /// malformed (a number field holding anything but a number or null, a

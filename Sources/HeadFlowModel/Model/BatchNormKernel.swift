@@ -2,7 +2,7 @@
 /// so a step of SGD evaluates the batch loss without allocating (internal).
 package final class BatchNormWorkspace: @unchecked Sendable {
     /// Batch size `N` and outputs `m` the buffers hold.
-    package let n: Int, m: Int
+    let n: Int, m: Int
     /// `F̂`, `Ĝ` and `∂L/∂F` (`N × m` each, row-major).
     let fHat: UnsafeMutablePointer<Double>, gHat: UnsafeMutablePointer<Double>, dF: UnsafeMutablePointer<Double>
     /// `∂L/∂f⁽¹⁾` (`N × m`) and, when the target is differentiated, `∂L/∂f⁽²⁾`.

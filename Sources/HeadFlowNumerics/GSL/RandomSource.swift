@@ -101,6 +101,7 @@ extension RandomSource: RandomStream {
 /// feature `ℓ ~ p` many times.
 public final class DiscreteSampler {
     fileprivate let table: UnsafeMutablePointer<gsl_ran_discrete_t>
+    /// The law `P(i) ∝ weights[i]` (weights ≥ 0, not all zero).
     package init(weights: [Double]) {
         GSLRuntime.ensure()
         guard let t = weights.withUnsafeBufferPointer({ gsl_ran_discrete_preproc(weights.count, $0.baseAddress) })

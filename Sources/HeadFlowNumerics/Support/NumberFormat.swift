@@ -37,6 +37,7 @@ public enum NumberFormat {
         return (x < 0 && r != 0 ? "-" : "") + s
     }
 
+    /// `10^e`: `|e|` multiplications by 10, inverted for `e < 0` (sweep values, display rounding).
     package static func pow10(_ e: Int) -> Double {
         var p = 1.0
         for _ in 0..<abs(e) { p *= 10 }

@@ -126,6 +126,7 @@ package struct PhiloxStream: RandomStream {
 package final class PhiloxBuffer: @unchecked Sendable {
     static let words = 32
     let words: UnsafeMutablePointer<UInt32>
+    /// A zeroed buffer.
     package init() { words = .allocate(capacity: Self.words); words.initialize(repeating: 0, count: Self.words) }
     deinit { words.deallocate() }
 }
