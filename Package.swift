@@ -21,9 +21,53 @@ let package = Package(
         ),
         // Philox4x32-10 blocks in C: eight counters in AVX2 lanes when the CPU has them (chosen at run time).
         .target(name: "CPhilox"),
+        // The layers, lowest first. A layer's `dependencies` name only layers below it, so an upward
+        // import does not compile (scripts/test builds with --explicit-target-dependency-import-check
+        // error, and LayerOrderTests checks this list against the order). README.md, "Layout".
+        // Support, the GSL wrappers (the only target that imports CGSL) and the ODE steppers.
+        .target(
+            name: "HeadFlowNumerics",
+            dependencies: ["CGSL", "CPhilox", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // The data model: features, patches, sampled batches.
+        .target(
+            name: "HeadFlowData",
+            dependencies: ["HeadFlowNumerics", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // The model's mathematics: network, heads, BN loss (Model) and the population objective (Population).
+        .target(
+            name: "HeadFlowModel",
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // Solving it: the population flow (ODE solve, events) and SGD training.
+        .target(
+            name: "HeadFlowDynamics",
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel",
+                           .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // The paper's claims, each a measurement with a verdict.
+        .target(
+            name: "HeadFlowClaims",
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
+                           .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // Parameter sweeps: grids, cells, stores, phase and feature-count tables.
+        .target(
+            name: "HeadFlowSweeps",
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
+                           .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // Reports: text, JSON, CSV and gnuplot figures of runs, trainings, sweeps and claims.
+        .target(
+            name: "HeadFlowReport",
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
+                           "HeadFlowClaims", "HeadFlowSweeps"]
+        ),
+        // The library product: re-exports every layer (one file of `@_exported import`s).
         .target(
             name: "HeadFlow",
-            dependencies: ["CGSL", "CPhilox", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
+                           "HeadFlowClaims", "HeadFlowSweeps", "HeadFlowReport"]
         ),
         .executableTarget(
             name: "headflow",
@@ -35,7 +79,8 @@ let package = Package(
         .testTarget(
             name: "HeadFlowTests",
             dependencies: [
-                "HeadFlow",
+                "HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
+                "HeadFlowClaims", "HeadFlowSweeps", "HeadFlowReport",
                 "headflow",
                 "CPhilox",
                 .product(name: "PropertyBased", package: "swift-property-based"),

@@ -1,6 +1,8 @@
 import Testing
 import RealModule
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
 
 /// The finite-batch loss of docs/MODEL.md §2 and its analytic gradient.
 @Suite("Batch objective (BN loss, stop-gradient)")

@@ -1,5 +1,6 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowSweeps
 
 @Suite("Features learned vs k and head (the features table)")
 struct CascadeTableTests {

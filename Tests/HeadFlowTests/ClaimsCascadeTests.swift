@@ -1,5 +1,7 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowClaims
+@testable import HeadFlowReport
 
 @Suite("Beyond the paper: the substitution cascade (k features × m neurons)")
 struct ClaimsCascadeTests {

@@ -1,5 +1,7 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowClaims
+@testable import HeadFlowReport
 
 @Suite("Claims beyond the paper: neighbouring mechanisms (each passes, each negative control fails)")
 struct ClaimsNeighbourTests {

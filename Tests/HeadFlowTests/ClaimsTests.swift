@@ -1,5 +1,7 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowClaims
+@testable import HeadFlowReport
 
 /// Runs a claim at its preset and records its numbers in the failure message.
 private func verdict(_ claim: any Claim) throws -> ClaimVerdict {

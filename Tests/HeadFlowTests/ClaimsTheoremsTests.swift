@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowClaims
+@testable import HeadFlowReport
 
 /// The repository root (this file is Tests/HeadFlowTests/ClaimsTheoremsTests.swift).
 private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
 
 /// The built `headflow` executable, next to the test bundle in the products directory.
 func headflowExecutable() throws -> URL {

@@ -1,6 +1,7 @@
 import Testing
 import PropertyBased
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
 
 @Suite("Synthetic data (docs/MODEL.md §1)")
 struct CoreDataTests {

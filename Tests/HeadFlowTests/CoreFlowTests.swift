@@ -1,6 +1,9 @@
 import Testing
 import PropertyBased
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
 
 /// The canonical start: `A(0) = [[0.1,0.05],[0.05,0.05]]`, `B(0) = I`.
 func canonicalSpec(head: HeadKind, tEnd: Double = 2e4) -> RunSpec {

@@ -1,6 +1,8 @@
 import Testing
 import PropertyBased
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
 
 /// Central finite differences of the stop-gradient surrogate `L(online; target)`
 /// in every coordinate of the flat state `[A, R, E]`, target held fixed.

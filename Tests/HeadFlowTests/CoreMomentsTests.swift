@@ -1,5 +1,7 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
 
 /// Monte Carlo estimates of `K_rj = E[f_r(X⁽¹⁾) f_j(X⁽²⁾)]` and
 /// `S_rc = E[f_r(X⁽¹⁾) f_c(X⁽¹⁾)]` from the data generator, with standard errors.

@@ -1,6 +1,8 @@
 import Testing
 import PropertyBased
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
 
 @Suite("Optima of the population objective (docs/MODEL.md §3)")
 struct CoreOptimaTests {

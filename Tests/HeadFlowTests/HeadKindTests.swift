@@ -1,5 +1,6 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowModel
 
 @Suite("Head variants: trainable entries and E(0)")
 struct HeadKindTests {

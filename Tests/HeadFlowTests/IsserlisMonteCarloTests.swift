@@ -1,5 +1,7 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
 
 /// A Monte Carlo mean with its standard error.
 struct Estimate: Sendable, CustomStringConvertible {

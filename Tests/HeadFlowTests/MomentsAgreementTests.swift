@@ -1,5 +1,7 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
 
 /// One random case of the agreement tests: a data model, an online state and a
 /// separate target state, all drawn from `seed`.

@@ -1,6 +1,7 @@
 import RealModule
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowDynamics
 
 /// What one engine did over a sequence of `ODEIntegrator.step` calls: after every
 /// step the time, the state and the next step size as bit patterns, then the

@@ -1,5 +1,5 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
 
 @Suite("Neighbouring mechanisms on the command line")
 struct NeighbourCLITests {

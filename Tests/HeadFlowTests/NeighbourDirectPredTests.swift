@@ -1,7 +1,8 @@
 import Testing
 import PropertyBased
 import RealModule
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowModel
 
 /// `Q(θ) diag(x, y) Q(θ)ᵀ` for the rotation `Q(θ)`.
 func rotated(_ x: Double, _ y: Double, angle t: Double) -> Matrix {

@@ -1,6 +1,9 @@
 import Testing
 import PropertyBased
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
 
 /// A population field with the neighbouring rules set.
 func neighbourField(model: DataModel = DataModel(), head: HeadKind, eta: Double = 1, etaE: Double = 0.01, tau: Double? = nil,

@@ -1,6 +1,8 @@
 import Testing
 import PropertyBased
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
 
 /// An objective with stop-gradient off (the target is the online state and moves with it).
 func objectiveWithoutStopGradient(model: DataModel, neurons m: Int) -> PopulationObjective {

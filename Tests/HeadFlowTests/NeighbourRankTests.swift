@@ -1,7 +1,9 @@
 import Testing
 import PropertyBased
 import RealModule
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
 
 /// A random symmetric positive definite m×m matrix `GᵀG + 0.1 I` from `values` (m² numbers).
 func randomSecondMoment(_ values: [Double], m: Int) -> Matrix {

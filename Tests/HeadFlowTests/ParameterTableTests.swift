@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowDynamics
+@testable import HeadFlowSweeps
 
 /// The parameter table drives the CLI options, `--vary`, JSON records and validation.
 @Suite("the run parameter table")

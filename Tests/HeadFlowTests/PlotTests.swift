@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowSweeps
+@testable import HeadFlowReport
 
 /// A scratch file path.
 private func scratchFile(_ name: String) -> String {

@@ -1,5 +1,5 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
 
 /// Philox4x32-10 against Random123's published answers, and its Gaussians against GSL's.
 @Suite("Random streams: Philox4x32-10 and its Gaussian")

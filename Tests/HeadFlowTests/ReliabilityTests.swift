@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowDynamics
 
 /// No input crashes headflow: every size is checked before it is multiplied,
 /// converted or allocated, and what cannot be trusted is never printed.

@@ -1,7 +1,8 @@
 import CPhilox
 import Synchronization
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowModel
 
 /// The fast paths of an SGD step give the bits of their plain forms: the worker team runs every
 /// index once, the ziggurat's bulk fill is the one-by-one stream, and the batch loss's SIMD loops

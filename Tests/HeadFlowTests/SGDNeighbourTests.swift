@@ -1,6 +1,9 @@
 import Testing
 import RealModule
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
 
 /// The neighbouring mechanisms in SGD: the EMA target, stop-gradient off, the
 /// DirectPred head and the ranks of `train`'s samples.
@@ -242,7 +245,7 @@ struct SGDNeighbourTests {
         #expect(abs(batch.erank - pop.f.erank) < 0.02 && abs(batch.rankMe - pop.f.rankMe) < 0.02, "\(batch) vs \(pop.f)")
         #expect(abs(batchF.erank - pop.headed.erank) < 0.02, "\(batchF) vs \(pop.headed)")
         #expect(pop.f.erank < 1.95 && pop.f.erank > 1.05, "a start whose ranks are informative: \(pop.f.erank)")
-        let names = TrajectoryTable.rankColumns(last).map(\.0)
+        let names = last.rankColumns.map(\.0)
         #expect(names == ["erank_f", "rankme_f", "erank_F", "rankme_F", "erank_f_batch", "rankme_f_batch", "erank_F_batch", "rankme_F_batch"])
     }
 

@@ -1,5 +1,8 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
 
 /// The projected sampler is the full one in law: one step and whole trajectories.
 @Suite("SGD samplers: projected = full in distribution")

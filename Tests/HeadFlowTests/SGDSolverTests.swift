@@ -1,5 +1,9 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
+@testable import HeadFlowReport
 @testable import headflow
 
 /// SGD as a solver: failures name the step, bad input names the option, reports read like `run`.

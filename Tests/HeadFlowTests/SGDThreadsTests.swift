@@ -1,5 +1,8 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
 @testable import headflow
 
 /// The batch is split over a fixed partition of chunks, each with its own stream: the output

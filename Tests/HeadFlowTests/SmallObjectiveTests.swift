@@ -1,5 +1,8 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
 
 /// `dy/dt` of the generic `PopulationObjective.velocity` at flat state `y` (k = m = 2).
 private func genericVelocity(_ model: DataModel, _ y: [Double], eta: Double, etaE: Double, mask: [Double]) -> (Bool, [Double]) {

@@ -1,6 +1,7 @@
 import Testing
 import RealModule
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowSweeps
 
 /// Scaling fits: slope of log y on log x by GSL least squares.
 @Suite("Sweep fits: log-log slopes with standard errors")

@@ -1,5 +1,8 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowDynamics
+@testable import HeadFlowSweeps
+@testable import HeadFlowReport
 
 /// Grid enumeration, sharding, parallel execution order, JSON round trips.
 @Suite("Sweep grids: enumeration, shards, order independent of --jobs")

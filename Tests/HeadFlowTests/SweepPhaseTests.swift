@@ -1,5 +1,9 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
+@testable import HeadFlowSweeps
+@testable import HeadFlowReport
 
 /// The phase table of the η_E/η × α_2/α_1 grid (the README's table) and seed aggregation.
 @Suite("Sweep phase tables: no head collapses everywhere, the offdiag head rescues v_2")

@@ -1,5 +1,7 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowDynamics
+@testable import HeadFlowSweeps
 
 /// `--vary NAME=SPEC`: parameter names, value lists, lin/log ranges, setting by name.
 @Suite("Sweep SPEC parsing and setting parameters by name")

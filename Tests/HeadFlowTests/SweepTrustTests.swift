@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowSweeps
+@testable import HeadFlowReport
 
 /// A sweep read back from files trusts nothing it finds: cells carry the
 /// fingerprints of their sweep and parameters, headers are validated, and a

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowDynamics
+@testable import HeadFlowClaims
+@testable import HeadFlowSweeps
+@testable import HeadFlowReport
 
 /// A claim with long names and notes, to push the short table to its limits.
 private struct WideClaim: Claim {

@@ -1,5 +1,6 @@
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
 
 /// Monte Carlo means, from the real sample generator, of `n_1 n_2`, `n_1²` and
 /// the number of noise patches in view 1, where `n_1`, `n_2` count the feature

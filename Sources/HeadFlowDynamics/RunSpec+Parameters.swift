@@ -1,0 +1,160 @@
+import HeadFlowNumerics
+import HeadFlowModel
+
+// MARK: - The parameter table
+
+extension RunParameter {
+    /// Every parameter of a run, in the order of `headflow run --help` and of the
+    /// JSON records. A new parameter is one entry here (and a field of `RunSpec`).
+    public static let all: [RunParameter] = [
+        .integer("d", \.d, "Dimension d (random start: d ≥ k + m; sets σ_0 = 1/√d).", range: "an integer ≥ 1") { $0 >= 1 }
+            .acts(Acting.dimension),
+        .integer("patches", \.patches, "Patches per sample P.", range: "an integer ≥ 1") { $0 >= 1 },
+        .integer("feature-patches", \.featurePatches, "Feature patches per sample s (1 ≤ s ≤ P).", range: "an integer ≥ 1") { $0 >= 1 },
+        .list("alpha", \.alpha, "Feature magnitudes α_1 > α_2 ≥ … (k comma-separated values).",
+              range: "a list of finite magnitudes α_1 > α_2 ≥ … > 0") { .numbers($0.alpha) },
+        .optionalList("prob", \.prob, "Feature probabilities p_ℓ, summing to 1 (default: uniform).",
+                      range: "a list of k probabilities ≥ 0 summing to 1") { .numbers($0.model.probabilities) },
+        .real("noise", \.noise, "Noise scale σ_ξ > 0 (noise patches ~ N(0, σ_ξ² Π)).", range: "a finite σ_ξ > 0") { $0 > 0 },
+        .real("mask-prob", \.maskProb, "Probability a patch goes to view 1 (choice: 0.5).", range: "in (0, 1)") { $0 > 0 && $0 < 1 },
+        .integer("neurons", \.neurons, "Neurons m (not given: the columns of --init-a or --init-b if given).", range: "an integer ≥ 1") { $0 >= 1 },
+        .choice("head", \.head, "Prediction head E (see docs/MODEL.md)."),
+        .real("eta", \.eta, "Encoder rate η ≥ 0 (η = 0 freezes the encoder in the flow; SGD needs η > 0).", range: "a finite η ≥ 0") { $0 >= 0 },
+        .real("eta-e", \.etaE, "Head rate η_E ≥ 0 (the paper: η_E ≪ η).", range: "a finite η_E ≥ 0") { $0 >= 0 },
+        .real("t-end", \.tEnd, "End time (units of 1/η; at most 10¹², far beyond every phase).", range: "a finite time in (0, 1e12]") { $0 > 0 && $0 <= 1e12 }
+            .acts { s, engine in engine == .sgd && s.steps != nil ? "without --steps in SGD (it ends at t = lr·steps)" : nil },
+        .seed("seed", \.seed, "Seed of the random start (and of a random head; in SGD, of the batches unless --data-seed).")
+            .acts(Acting.seed),
+        .optionalMatrix("init-a", \.initA, "Explicit A(0), rows ℓ, columns j: \"a11,a12;a21,a22\" (a_ℓj = ⟨w_j, v_ℓ⟩).",
+                        range: "a k×m matrix of finite numbers"),
+        .optionalMatrix("init-b", \.initB, "Explicit B(0) = WᵀΠW (m×m, symmetric PSD): \"b11,b12;b21,b22\".",
+                        range: "an m×m symmetric positive semidefinite matrix of finite numbers"),
+        .optionalReal("init-scale", \.initScale, "σ_0 of the random start (default 1/√d).", range: "a finite σ_0 > 0",
+                      record: { .number($0.initScale ?? 1 / Double($0.d).squareRoot()) }) { $0 > 0 }
+            .acts { s, _ in s.initA == nil ? nil : "with a random A(0) (without --init-a)" },
+        .real("rtol", \.rtol, "Relative tolerance of the integrator's error control (looser than 1e-2 is not a solution; "
+              + "tighter than 1e-14 is below double precision).", range: "a tolerance in [1e-14, 1e-2]") { $0 >= 1e-14 && $0 <= 1e-2 }
+            .only(.population),
+        .real("atol", \.atol, "Absolute tolerance of the integrator's error control (the state's entries are O(0.01–1)).",
+              range: "a tolerance in [0, 1e-2]") { $0 >= 0 && $0 <= 1e-2 }
+            .only(.population),
+        .choice("stepper", \.stepper, "GSL odeiv2 stepper: auto is rk8pd, then msbdf after 5000 steps (500 with --target ema; stiff tails); "
+                + "implicit ones use a finite-difference Jacobian.")
+            .only(.population),
+        .choice("ode-engine", \.odeEngine, "Whose code takes the rk8pd steps (auto's too): native (headflow's Swift transcription of "
+                + "GSL's rk8pd, evolve and y_new control, bit-identical results, faster) or gsl (GSL's own).")
+            .only(.population),
+        .choice("step-stops", \.stepStops, "Where the integrator's steps must end besides t_end: none (the steps, events and final "
+                + "state do not depend on --points) or samples (also at each recorded time, SciML's tstops = saveat: each "
+                + "sample is a step's end, and event times move with --points within the 1e-6 event tolerance).")
+            .only(.population),
+        .integer("points", \.points, "Recorded samples: t = 0, then log-spaced from t_end·1e-4 to t_end (with --step-stops "
+                 + "none the steps do not depend on them).", range: "an integer ≥ 2") { $0 >= 2 },
+        .integer("max-steps", \.maxSteps, "At most this many accepted integrator steps.", range: "an integer ≥ 1") { $0 >= 1 }
+            .only(.population),
+        .choice("target", \.target, "Target branch: same (G = f at the online W, the paper) or ema (BYOL's momentum target, "
+                + "dW_tg/dt = (W − W_tg)/τ)."),
+        .real("ema-tau", \.emaTau, "Time constant τ of the EMA target (units of 1/η; SGD momentum 1 − lr/τ).",
+              range: "a finite τ in [1e-3, 1e12]") { $0 >= 1e-3 && $0 <= 1e12 }
+            .acts { s, _ in s.target == .ema ? nil : "with --target ema" },
+        .choice("stop-grad", \.stopGrad, "Stop-gradient on the target branch (off: the gradient also flows through G and its "
+                + "variance; needs --target same)."),
+        .real("dp-eps", \.dpEps, "ε of a directpred/directcopy head: E = U diag((λ_i/λ_max)^γ + ε) Uᵀ.",
+              range: "a finite ε in [0, 100]") { $0 >= 0 && $0 <= 100 }
+            .acts(Acting.spectralHead),
+        .choice("dp-source", \.dpSource, "The matrix a directpred/directcopy head is set from: raw S or normalized D^{-1/2} S D^{-1/2}.")
+            .acts(Acting.spectralHead),
+        .real("dp-rho", \.dpRho, "ρ of the running second moment Ŝ ← ρ Ŝ + (1 − ρ) fᵀf/N of a directpred head in SGD.",
+              range: "in [0, 1)") { $0 >= 0 && $0 < 1 }
+            .only(.sgd).acts(Acting.spectralHead),
+        // SGD (train, sweep --engine sgd): recorded by SGD's own record, after the run's.
+        .integer("batch", \.batch, "Batch size N ≥ 2.", range: "an integer ≥ 2 (BN needs two samples)") { $0 >= 2 }
+            .only(.sgd).trainingRecord,
+        .real("lr", \.lr, "Encoder step lr > 0; head step = lr·η_E/η. Time t = lr·step.", range: "a finite step in [1e-12, 1e6]")
+            { $0 >= 1e-12 && $0 <= 1e6 }
+            .only(.sgd).trainingRecord,
+        .optionalInteger("steps", \.steps, "Number of SGD steps (default: round(t_end / lr)).", range: "an integer in 1…10⁹")
+            { $0 >= 1 && $0 <= TrainingProblem.maximumSteps }
+            .only(.sgd).trainingRecord,
+        .choice("data", \.data, "Data: online (fresh samples every step) or fixed (a data set of --samples samples).")
+            .only(.sgd).trainingRecord,
+        .optionalInteger("samples", \.samples, "Samples in the fixed data set (--data fixed; ≥ --batch).", range: "an integer ≥ 1") { $0 >= 1 }
+            .only(.sgd).trainingRecord.acts { s, _ in s.data == .fixed ? nil : "with --data fixed" },
+        .choice("sampler", \.sampler, "Sampler: full (forms W and every patch; cost ∝ d) or projected (exact on [A; R]; cost independent of d).")
+            .only(.sgd).trainingRecord,
+        .choice("rng", \.rng, "Random number generator of the data: philox (Philox4x32-10, counter-based) or gsl (GSL's Mersenne Twister).")
+            .only(.sgd).trainingRecord,
+        .real("bn-epsilon", \.bnEpsilon, "ε added to the batch variance in BN (choice: 0; at most 1, beyond which it drowns the variance).",
+              range: "a finite ε in [0, 1]") { $0 >= 0 && $0 <= 1 }
+            .only(.sgd).trainingRecord,
+        .optionalSeed("data-seed", \.dataSeed, "Seed of the batches (default: derived from the run's --seed).")
+            .only(.sgd).trainingRecord,
+    ]
+
+    /// The entries `RunSpec.json` records, in table order (the run record).
+    public static let runRecord = all.filter(\.inRunRecord)
+
+    /// The training entries (SGD only; recorded by SGD's record), in table order.
+    public static let training = all.filter { !$0.inRunRecord }
+}
+
+/// When a parameter given by the user can act, beside its engines (`RunParameter.actingCondition`).
+enum Acting {
+    /// `--d` sets the random start's law (σ_0 = 1/√d, B(0) ~ σ_0² Wishart_m(d − k)); SGD's network lives in R^d.
+    static func dimension(_ s: RunSpec, _ engine: RunParameter.Engines) -> String? {
+        guard engine == .population, s.initB != nil, s.initA != nil || s.initScale != nil else { return nil }
+        let fixing = s.initA != nil ? "--init-a and --init-b" : "--init-b and --init-scale"
+        return "through the random start in the population flow (here \(fixing) fix it), and in SGD"
+    }
+
+    /// `--seed` draws a random start or head, and in SGD the batches unless `--data-seed` is given.
+    static func seed(_ s: RunSpec, _ engine: RunParameter.Engines) -> String? {
+        if s.initA == nil || s.initB == nil || s.head == .random { return nil }
+        if engine == .sgd && s.dataSeed == nil { return nil }
+        return engine == .sgd ? "with a random start or head (without both --init-a and --init-b), or without --data-seed"
+            : "with a random start or head (without both --init-a and --init-b)"
+    }
+
+    /// The DirectPred options act on a head set from the outputs' spectrum.
+    static func spectralHead(_ s: RunSpec, _ engine: RunParameter.Engines) -> String? {
+        s.head.spectralExponent != nil ? nil : "with --head directpred or directcopy"
+    }
+}
+
+// MARK: - Validation and records driven by the table
+
+extension RunSpec {
+    /// Checks every parameter against its range (in table order), then the
+    /// constraints between parameters (the data model's: `s ≤ P`, `α` ordered,
+    /// `Σ p_ℓ = 1`, `d ≥ k`). Every parameter is checked, whether the run uses
+    /// it or not. Throws a `ParameterError` naming the first invalid one.
+    public func validate() throws(ParameterError) {
+        for p in RunParameter.all { try p.check(self) }
+        try model.validate()
+        if data == .fixed, samples == nil {
+            throw ParameterError("samples", must: "given with --data fixed (an integer ≥ --batch)", got: "nothing")
+        }
+        if stopGrad == .off, target != .same {
+            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
+        }
+    }
+
+    /// Every parameter, by CLI name, plus the start actually used.
+    public func json(start: ReducedState) -> JSONValue {
+        guard case .object(let fields) = json else { return json }
+        return .object(fields + [
+            ("start", .object([("A", .matrix(start.a)), ("B", .matrix(start.b)), ("E", .matrix(start.e))])),
+        ])
+    }
+
+    /// Every parameter of the run record, by CLI name (no start: the spec alone, e.g. a claim's preset).
+    public var json: JSONValue { .object(RunParameter.runRecord.map { ($0.name, $0.json(self)) }) }
+
+    /// The training parameters, by CLI name (what an SGD sweep's manifest records as its engine settings).
+    public var trainingJSON: [(String, JSONValue)] { RunParameter.training.map { ($0.name, $0.json(self)) } }
+
+    /// Throws for the first of `given` (parameters the user gave) that cannot act in this spec solved by `engine`.
+    public func checkActs(_ given: [RunParameter], engine: RunParameter.Engines) throws(ParameterError) {
+        for p in given { try p.checkActs(in: self, engine: engine) }
+    }
+}

@@ -1,0 +1,133 @@
+import HeadFlowNumerics
+import HeadFlowData
+import HeadFlowModel
+
+/// SGD on the mini-batch loss of docs/MODEL.md §2 as a *problem*: the data, the
+/// network start and the step sizes. The sampler that draws the batches is
+/// chosen at `solve` (`SGDSolver`), like the integrator of a `PopulationProblem`.
+///
+/// One step `n → n + 1` draws `N` fresh samples (or `N` of a fixed data set),
+/// splits each into two views by the random mask and updates
+/// `W ← W − lr ∂L̂/∂W`, `E ← E − lr_E (∂L̂/∂E ∘ mask)`, with `L̂` the batch loss
+/// (BN over the batch on both branches, stop-gradient target). Time is
+/// `t = lr · n`, so `t` is comparable with the flow's `t` at `η = 1`, and
+/// `lr_E = lr · η_E/η` keeps the flow's ratio of head to encoder rates.
+public struct TrainingProblem: Sendable {
+    /// The data distribution.
+    public var model: DataModel
+    /// The head variant (which entries of `E` train).
+    public var head: HeadKind
+    /// The start `(A(0), R(0), E(0))`; the network is `W(0) = V A(0) + U R(0)`
+    /// for the first `m` noise coordinates `U` (any orthonormal `U` in the noise
+    /// space gives the same law, the noise being isotropic there).
+    public var start: ReducedState
+    /// Encoder step `lr` (`η` of the discrete dynamics).
+    public var lr: Double
+    /// Head step `lr_E` (`lr · η_E/η`).
+    public var lrE: Double
+    /// Batch size `N`.
+    public var batch: Int
+    /// Number of steps; the run ends at `t = lr · steps`.
+    public var steps: Int
+    /// Where batches come from.
+    public var data: DataSupply
+    /// BN `ε` (default 0 **(choice)**).
+    public var epsilon: Double
+    /// Seed of the data stream (batches, masks, and the projected sampler's noise).
+    public var dataSeed: UInt64
+    /// Where the trajectory is recorded, in time `t = lr · step` (rounded to steps).
+    public var sampling: SampleTimes
+    /// The target branch `G`: the online weights (`same`) or BYOL's momentum target `W_tg`,
+    /// `W_tg ← W_tg + (lr/τ)(W − W_tg)` after each step (`ema`, see `SGDNeighbours`).
+    public var target: TargetRule = .same
+    /// `τ` of the EMA target (units of 1/η, `τ ≥ lr`); read only for `target == .ema`.
+    public var emaTau: Double = 100
+    /// Stop-gradient on `G` (the paper: on); `off` lets the batch gradient flow through `G` and its BN.
+    public var stopGradient: StopGradientRule = .on
+    /// The rule of a head set from the outputs (`directpred`, `directcopy`), nil for a trained or frozen head.
+    public var spectralHead: DirectPredHead? = nil
+    /// `ρ` of the running second moment `Ŝ ← ρ Ŝ + (1 − ρ) f⁽¹⁾ᵀf⁽¹⁾/N` of a spectral head (`0 ≤ ρ < 1`).
+    public var dpRho: Double = 0.3
+
+    /// A problem; see the properties. Call `validate()` before solving input you did not build.
+    public init(model: DataModel, head: HeadKind, start: ReducedState, lr: Double, lrE: Double, batch: Int = 512,
+                steps: Int, data: DataSupply = .online, epsilon: Double = 0, dataSeed: UInt64 = 1,
+                sampling: SampleTimes = .logarithmic(points: 200)) {
+        self.model = model; self.head = head; self.start = start
+        self.lr = lr; self.lrE = lrE; self.batch = batch; self.steps = steps
+        self.data = data; self.epsilon = epsilon; self.dataSeed = dataSeed; self.sampling = sampling
+    }
+
+    /// Neurons `m`.
+    public var neurons: Int { start.neurons }
+
+    /// End time `t = lr · steps`.
+    public var tEnd: Double { lr * Double(steps) }
+
+    /// At most this many steps (`10⁹`: hours even for the projected sampler's
+    /// microsecond steps; more is almost surely a mistyped `--t-end` or `--lr`).
+    public static let maximumSteps = 1_000_000_000
+
+    /// Throws a `ParameterError` naming the first invalid parameter.
+    public func validate() throws(ParameterError) {
+        try model.validate()
+        try start.validate(for: model)
+        let k = model.featureCount
+        try require(model.dimension, "d", "an integer ≥ k + m = \(k + neurons) for SGD (the noise part of W needs m directions)",
+                    { $0 >= k + neurons })
+        try RunParameter.check("lr", lr)
+        try require(lrE, "lr-e", "a finite head step ≥ 0 (lr · η_E/η)", { $0 >= 0 })
+        try RunParameter.check("batch", batch)
+        try RunParameter.check("steps", steps)
+        guard tEnd.isFinite else { throw ParameterError("lr", must: "small enough that the end time lr·steps is finite", got: "\(lr)") }
+        try RunParameter.check("bn-epsilon", epsilon)
+        if case .fixed(let n) = data {
+            try require(n, "samples", "an integer ≥ --batch = \(batch)", { $0 >= batch })
+            let doubles = Double(n) * Double(model.patches - model.featurePatches) * Double(model.dimension - k)
+            try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (here \(NumberFormat.short(doubles)))",
+                        { _ in doubles <= 2e9 })
+        }
+        try sampling.validate()
+        if target == .ema {
+            try RunParameter.check("ema-tau", emaTau)
+            try require(emaTau, "ema-tau", "≥ lr = \(lr) in SGD (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
+        }
+        if stopGradient == .off, target != .same {
+            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
+        }
+        if let rule = spectralHead { try RunParameter.check("dp-eps", rule.epsilon) }
+        try RunParameter.check("dp-rho", dpRho)
+    }
+
+    /// True when a neighbouring mechanism (EMA target, no stop-gradient, spectral head) is on.
+    var hasNeighbours: Bool { target == .ema || stopGradient == .off || spectralHead != nil }
+}
+
+/// `--data`: the kind of SGD's data supply (its size is `--samples`).
+public enum DataKind: String, CaseIterable, Sendable {
+    /// Fresh samples every step.
+    case online
+    /// A fixed data set of `--samples` samples.
+    case fixed
+}
+
+/// Where SGD's mini-batches come from.
+public enum DataSupply: Equatable, Sendable {
+    /// Fresh samples every step (online SGD on the population distribution).
+    case online
+    /// A fixed data set of `samples` samples drawn once; each epoch visits them
+    /// in a new random order, with a fresh random mask (augmentation) every time.
+    case fixed(samples: Int)
+}
+
+/// How an SGD step is computed.
+public enum SGDSampler: String, CaseIterable, Sendable, Codable {
+    /// The network `W ∈ R^{d×m}` and every noise patch `ξ ∈ R^d` are formed;
+    /// cost per step `O(N P d m)`.
+    case full
+    /// Exact online SGD on `[A; R]` (`RᵀR = B = WᵀΠW`): a noise patch enters only
+    /// through `h = Wᵀξ ~ N(0, σ_ξ² B)`, and the noise the backward pass adds
+    /// outside `span(ΠW)` through a Wishart factor. Cost per step `O(N P m + m³)`,
+    /// independent of `d`. Online data only.
+    case projected
+}
