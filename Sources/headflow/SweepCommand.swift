@@ -68,13 +68,13 @@ struct SweepOptions: ParsableArguments {
         var store: SweepStore? = nil
         var done: [CellResult] = []
         if let out {
-            do { store = try SweepStore.open(out, manifest: manifest) } catch {
-                throw ValidationError("--out must be a directory for this sweep (\(error))")
-            }
-            let wanted = Set(mine)
+            // The manifest is checked as merge/fit/plot will read it back before anything is written.
             do {
-                let (kept, rejected) = store!.resumable(try VerifiedManifest(manifest, source: out))
+                let verified = try VerifiedManifest(manifest, source: out)
+                store = try SweepStore.open(out, manifest: manifest)
+                let (kept, rejected) = store!.resumable(verified)
                 for why in rejected { printError("sweep: \(why); computing it again") }
+                let wanted = Set(mine)
                 done = kept.filter { wanted.contains($0.index) }
             } catch { throw ValidationError("--out must be a directory for this sweep (\(error))") }
         }

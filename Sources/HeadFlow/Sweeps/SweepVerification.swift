@@ -89,7 +89,9 @@ extension SweepResult {
 
 extension TrainSpec {
     /// The training options of an SGD sweep's `engine` settings (what
-    /// `SGDEngine.settingsJSON` writes). Throws a `ParameterError` naming the key.
+    /// `SGDEngine.settingsJSON` writes: every key but `name`, `rng` included —
+    /// without it a `--rng gsl` sweep read back as philox and its own files
+    /// were refused). Throws a `ParameterError` naming the key.
     public init(engineJSON j: JSONValue) throws(ParameterError) {
         self.init()
         func get(_ key: String) throws(ParameterError) -> JSONValue {
@@ -110,10 +112,14 @@ extension TrainSpec {
         case ("fixed"?, .integer(let s)): data = .fixed(samples: s)
         default: throw ParameterError("data", must: "online (samples null) or fixed (samples an integer)", got: RunSpec.short(try get("data")))
         }
-        guard let name = try get("sampler").stringValue, let s = SGDSampler(rawValue: name) else {
-            throw ParameterError("sampler", must: "one of " + SGDSampler.allCases.map(\.rawValue).joined(separator: ", "), got: RunSpec.short(try get("sampler")))
+        func choice<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws(ParameterError) -> E where E.RawValue == String {
+            guard let name = try get(key).stringValue, let e = E(rawValue: name) else {
+                throw ParameterError(key, must: "one of " + E.allCases.map(\.rawValue).joined(separator: ", "), got: RunSpec.short(try get(key)))
+            }
+            return e
         }
-        sampler = s
+        sampler = try choice("sampler", SGDSampler.self)
+        generator = try choice("rng", SGDGenerator.self)
         guard let eps = try get("bn-epsilon").doubleValue else { throw ParameterError("bn-epsilon", must: "a number", got: RunSpec.short(try get("bn-epsilon"))) }
         epsilon = eps
         switch try get("data-seed") {

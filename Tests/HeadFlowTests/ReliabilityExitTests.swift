@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import HeadFlow
+
+/// Issue 22 ("Reliability"): a sweep reads back every training setting it
+/// wrote; `fit` checks `--metric` and fails when no fit can be made; `plot
+/// rank` checks its input and `--labels`; every output path has one contract
+/// (exit 64); tables and JSON say the same of a non-finite measured number; a
+/// resumed sweep removes the temporaries a killed one left.
+@Suite("Reliability: exit codes, read-back and output paths (issue 22)", .serialized)
+struct ReliabilityExitTests {
+    /// SGD sweeps with every training setting away from its default (`TrainSpec()`): the projected
+    /// sampler draws fresh data every step, so `--data fixed` (with the full sampler) is a second sweep.
+    static let sgdSweeps = [
+        ["--sampler", "projected"], ["--data", "fixed", "--samples", "48", "--d", "12"],
+    ].map { setting in
+        ["sweep", "--engine", "sgd", "--vary", "eta-e=0.01,0.03,0.1", "--vary", "noise=0.5,1", "--t-end", "20", "--points", "5",
+         "--jobs", "1", "--quiet", "--rng", "gsl", "--batch", "16", "--lr", "0.5", "--steps", "30", "--bn-epsilon", "1e-05",
+         "--data-seed", "7"] + setting
+    }
+
+    /// Expects exit 64, nothing on stdout and one `headflow:` line containing every one of `words`.
+    static func expectUsage(_ r: CLIRun, _ words: [String], _ what: String) {
+        #expect(r.signal == nil && r.code == 64, "\(what): exit \(r.code): \(r.err)")
+        #expect(r.out.isEmpty, "\(what): stdout \(r.out.prefix(200))")
+        #expect(r.errLines.count == 1 && r.err.hasPrefix("headflow: "), "\(what): \(r.err)")
+        for w in words { #expect(r.err.contains(w), "\(what): no \(w) in \(r.err)") }
+    }
+
+    // MARK: - 1. The engine settings read back
+
+    @Test("every training setting of an SGD sweep reads back as written (rng, sampler, data, samples, batch, lr, steps, bn-epsilon, data-seed)")
+    func engineSettingsRoundTrip() throws {
+        var t = TrainSpec()
+        t.generator = .gsl; t.sampler = .projected; t.data = .fixed(samples: 48); t.batch = 16; t.lr = 0.5; t.steps = 30
+        t.epsilon = 1e-5; t.dataSeed = 7
+        let back = try TrainSpec(engineJSON: SGDEngine(training: t).settingsJSON)
+        #expect(back == t)
+        #expect(back.generator == .gsl)
+        var bad = SGDEngine(training: t).settingsJSON
+        if case .object(let kv) = bad { bad = .object(kv.map { $0.0 == "rng" ? ($0.0, .string("mt")) : $0 }) }
+        do { _ = try TrainSpec(engineJSON: bad); Issue.record("accepted rng mt") } catch { #expect(error.parameter == "rng") }
+    }
+
+    @Test("an SGD sweep with non-default training settings: merge, fit, plot phase accept its files, and --out resumes",
+          arguments: sgdSweeps)
+    func sgdSweepReadBack(_ sgdSweep: [String]) throws {
+        let dir = try freshDirectory("sgd-readback")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try runCLI(sgdSweep + ["--out", "store", "--format", "json"], in: dir, timeout: 300)
+        #expect(first.code == 0 && first.err.isEmpty, "\(first.err)")
+        try Data(first.out.utf8).write(to: dir.appendingPathComponent("s.json"))
+        let sweep = try JSONValue.parse(first.out)
+        let engine = try #require(sweep["sweep"]?["engine"])
+        #expect(engine["rng"]?.stringValue == "gsl" && engine["batch"]?.intValue == 16 && engine["data-seed"]?.stringValue == "7")
+        #expect(engine["sampler"]?.stringValue == (sgdSweep.contains("projected") ? "projected" : "full"))
+        #expect(engine["samples"]?.intValue == (sgdSweep.contains("fixed") ? 48 : nil))
+        #expect(sweep["cells"]?.arrayValue?.count == 6)
+
+        let resumed = try runCLI(sgdSweep + ["--out", "store", "--format", "json"], in: dir, timeout: 300)
+        #expect(resumed.code == 0 && resumed.err.isEmpty, "\(resumed.err)")
+        #expect(resumed.out == first.out)
+
+        for input in ["store", "s.json"] {
+            let merged = try runCLI(["merge", input, "--format", "json"], in: dir)
+            #expect(merged.code == 0 && merged.out == first.out, "merge \(input): \(merged.err)")
+            let fit = try runCLI(["fit", input, "--x", "eta-e", "--y", "peak_e21", "--format", "json"], in: dir)
+            #expect(fit.code == 0 && fit.err.isEmpty, "fit \(input): \(fit.err)")
+            #expect(try JSONValue.parse(fit.out)["points"]?.intValue == 6)
+            let plot = try runCLI(["plot", "phase", input, "-o", "p-\(input).svg"], in: dir)
+            #expect(plot.code == 0 && plot.err.isEmpty, "plot phase \(input): \(plot.err)")
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("p-\(input).svg").path))
+        }
+        let joined = try runCLI(["merge", "store", "--out", "joined", "--format", "json"], in: dir)
+        #expect(joined.code == 0 && joined.out == first.out, "\(joined.err)")
+        let fromJoined = try runCLI(sgdSweep + ["--out", "joined", "--format", "json"], in: dir, timeout: 300)
+        #expect(fromJoined.code == 0 && fromJoined.out == first.out, "\(fromJoined.err)")
+    }
+}
