@@ -68,7 +68,7 @@ struct PlotPhaseCommand: ParsableCommand {
         let (gnuplot, terminal) = try file.target()
         let result = try loadSweeps([input])
         let metric: SweepMetric
-        do { metric = try result.metric(outcome) } catch { throw error.validation }
+        do { metric = try result.metric(outcome, option: metricOption) } catch { throw error.validation }
         try gnuplot.draw {
             try GnuplotFigure.phase(SweepReport(result, metric: metric), source: input, terminal: terminal,
                                     output: Gnuplot.absolute(output))

@@ -55,7 +55,7 @@ struct SweepOptions: ParsableArguments {
         let grid = try SweepGrid(base: base, axes: axes)
         try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
         let empty = SweepResult(manifest: grid.manifest(engine: engine.settingsJSON), axes: grid.axes, cells: [])
-        return (grid, engine, shard, try empty.metric(outcome))
+        return (grid, engine, shard, try empty.metric(outcome, option: metricOption))
     }
 
     /// Runs the sweep (resuming from `--out`), with a progress bar on stderr.
@@ -166,6 +166,16 @@ func reportFailures(_ result: SweepResult) {
     let failed = result.failed.count, missing = result.missing.count
     if failed > 0 { printError("headflow: \(failed) of \(result.expected.count) cells failed (integration); recorded with the time reached") }
     if missing > 0 { printError("headflow: \(missing) of \(result.expected.count) cells not run") }
+}
+
+/// `outcome` or `metric`, as the command line spells the metric option (the
+/// last one given wins, as for the parser; `outcome` when neither is), so its error names what was typed.
+var metricOption: String {
+    let names = ["outcome", "metric"]
+    for arg in CommandLine.arguments.reversed() {
+        if let n = names.first(where: { arg == "--" + $0 || arg.hasPrefix("--" + $0 + "=") }) { return n }
+    }
+    return names[0]
 }
 
 /// Throws `error` unless `condition`.

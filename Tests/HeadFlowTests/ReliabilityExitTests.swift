@@ -76,4 +76,30 @@ struct ReliabilityExitTests {
         let fromJoined = try runCLI(sgdSweep + ["--out", "joined", "--format", "json"], in: dir, timeout: 300)
         #expect(fromJoined.code == 0 && fromJoined.out == first.out, "\(fromJoined.err)")
     }
+
+    // MARK: - 2. fit
+
+    @Test("fit checks --metric against the sweep even with --y, naming the option typed and the valid names")
+    func fitMetricChecked() throws {
+        let dir = try freshDirectory("fit-metric")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = try runCLI(["sweep", "--vary", "eta-e=0.01,0.03,0.1", "--t-end", "100", "--points", "5", "--quiet", "--out", "s"], in: dir)
+        try #require(s.code == 0, "\(s.err)")
+        let metric = try runCLI(["fit", "s", "--y", "peak_e21", "--metric", "table;rm"], in: dir)
+        Self.expectUsage(metric, ["--metric must be one of outcome,", "peak_e21", "\"table;rm\""], "fit --metric")
+        let outcome = try runCLI(["fit", "s", "--y", "peak_e21", "--outcome=nope"], in: dir)
+        Self.expectUsage(outcome, ["--outcome must be one of", "\"nope\""], "fit --outcome")
+        let good = try runCLI(["fit", "s", "--y", "peak_e21", "--metric", "final_loss"], in: dir)
+        #expect(good.code == 0 && good.out.contains("slope c1"), "\(good.err)")
+    }
+
+    @Test("a fit that cannot be made exits 1 with the reason on stderr and nothing on stdout", arguments: ["table", "json"])
+    func fitWithoutPoints(_ format: String) throws {
+        let r = try runCLI(["fit", "--vary", "eta-e=0.01,0.03,0.1", "--t-end", "100", "--points", "5", "--quiet", "--shard", "0/1000",
+                            "--x", "eta-e", "--y", "peak_e21", "--format", format], timeout: 120)
+        #expect(r.signal == nil && r.code == 1, "exit \(r.code): \(r.err)")
+        #expect(r.out.isEmpty, "\(r.out)")
+        #expect(r.errLines.count == 1, "\(r.err)")
+        #expect(r.err.hasPrefix("headflow: no fit of log peak_e21 on log eta-e: 1 usable point (need ≥ 3 with distinct x)"), "\(r.err)")
+    }
 }
