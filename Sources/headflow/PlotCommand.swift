@@ -95,10 +95,16 @@ struct PlotRankCommand: ParsableCommand {
         let keys = ["erank_f", "rankme_f", "erank_F", "rankme_F"]
         guard keys.contains(of) else { throw ParameterError("of", must: "one of " + keys.joined(separator: ", "), got: of).validation }
         guard !inputs.isEmpty else { throw ValidationError("give at least one RUN.json") }
+        let names = labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        if let labels, let names, names.count != inputs.count || names.contains(where: \.isEmpty) {
+            let n = inputs.count
+            throw ParameterError("labels", must: "\(n) comma-separated non-empty label\(n == 1 ? "" : "s"), one per RUN.json",
+                                 got: "\(names.count): \"\(labels)\"").validation
+        }
         let (gnuplot, terminal) = try file.target()
         try gnuplot.draw {
             let runs = try inputs.map { ($0, try SweepStore.readJSON($0)) }
-            return try GnuplotFigure.rank(runs: runs, labels: labels.map { $0.split(separator: ",").map(String.init) }, key: of,
+            return try GnuplotFigure.rank(runs: runs, labels: names, key: of,
                                           terminal: terminal, output: Gnuplot.absolute(output))
         }
     }

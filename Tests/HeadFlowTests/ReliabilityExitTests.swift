@@ -102,4 +102,37 @@ struct ReliabilityExitTests {
         #expect(r.errLines.count == 1, "\(r.err)")
         #expect(r.err.hasPrefix("headflow: no fit of log peak_e21 on log eta-e: 1 usable point (need ≥ 3 with distinct x)"), "\(r.err)")
     }
+
+    // MARK: - 3. plot rank
+
+    @Test("plot rank refuses a negative or non-numeric erank (naming file and field) and --labels of the wrong count")
+    func plotRankInput() throws {
+        let dir = try freshDirectory("rank")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try runCLI(["run", "--t-end", "200", "--points", "8", "--format", "json"], in: dir)
+        try #require(run.code == 0)
+        try Data(run.out.utf8).write(to: dir.appendingPathComponent("r.json"))
+        let ok = try runCLI(["plot", "rank", "r.json", "r.json", "--labels", "one,two", "-o", "ok.svg"], in: dir)
+        #expect(ok.code == 0, "\(ok.err)")
+        let svg = try String(contentsOf: dir.appendingPathComponent("ok.svg"), encoding: .utf8)
+        #expect(svg.contains("one") && svg.contains("two"))
+
+        for (bad, shown) in [(JSONValue.number(-0.5), "-0.5"), (.string("x"), "\"x\""), (.bool(true), "true")] {
+            guard case .object(var top) = try JSONValue.parse(run.out), let i = top.firstIndex(where: { $0.0 == "trajectory" }),
+                  case .array(var samples) = top[i].1, case .object(var sample) = samples[3],
+                  let k = sample.firstIndex(where: { $0.0 == "erank_f" }) else { Issue.record("no trajectory[3].erank_f"); return }
+            sample[k].1 = bad
+            samples[3] = .object(sample)
+            top[i].1 = .array(samples)
+            try Data(JSONValue.object(top).rendered().utf8).write(to: dir.appendingPathComponent("bad.json"))
+            let r = try runCLI(["plot", "rank", "r.json", "bad.json", "-o", "bad.svg"], in: dir)
+            Self.expectUsage(r, ["bad.json", "trajectory sample 3", "\"erank_f\" must be a number ≥ 0 or null", "(got \(shown))"], "erank \(shown)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad.svg").path))
+        }
+        for labels in ["one", "one,two,three", "one,", ""] {
+            let r = try runCLI(["plot", "rank", "r.json", "r.json", "--labels", labels, "-o", "l.svg"], in: dir)
+            Self.expectUsage(r, ["--labels must be 2 comma-separated non-empty labels, one per RUN.json"], "--labels '\(labels)'")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("l.svg").path))
+        }
+    }
 }
