@@ -116,10 +116,13 @@ struct FigureFile: ParsableArguments {
     @Option(name: .shortAndLong, parsing: .unconditional, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
     var output: String
 
-    /// gnuplot (exit 69 when it is missing) and the terminal `output`'s extension names (a usage error otherwise).
+    /// gnuplot (exit 69 when it is missing) and the terminal `output`'s extension names; a usage
+    /// error otherwise, or when `output` cannot be written (`OutputPath.validateFile`, as `sweep --out`).
     func target() throws -> (Gnuplot, GnuplotTerminal) {
         let gnuplot = try Gnuplot.locate()
-        return (gnuplot, try gnuplot.terminal(for: output))
+        let terminal = try gnuplot.terminal(for: output)
+        do { try OutputPath.validateFile(output, option: "output") } catch { throw error.validation }
+        return (gnuplot, terminal)
     }
 }
 

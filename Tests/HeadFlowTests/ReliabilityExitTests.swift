@@ -135,4 +135,61 @@ struct ReliabilityExitTests {
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("l.svg").path))
         }
     }
+
+    // MARK: - 4. Output paths
+
+    @Test("a regular file taken for a directory, a missing directory, /proc and /sys: exit 64 and one line for every command that writes")
+    func outputPaths() throws {
+        let dir = try freshDirectory("outputs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("keep\n".utf8).write(to: dir.appendingPathComponent("plain"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("d.svg"), withIntermediateDirectories: false)
+        let run = try runCLI(["run", "--t-end", "50", "--points", "5", "--format", "json"], in: dir)
+        try Data(run.out.utf8).write(to: dir.appendingPathComponent("r.json"))
+        let s = try runCLI(["sweep", "--vary", "seed=1,2", "--t-end", "20", "--points", "3", "--quiet", "--out", "s"], in: dir)
+        try #require(run.code == 0 && s.code == 0)
+        let before = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+
+        let sweep = ["sweep", "--vary", "seed=1,2", "--t-end", "20", "--points", "3", "--quiet", "--out"]
+        let fit = ["fit", "--vary", "d=10,20,40", "--t-end", "20", "--points", "3", "--quiet", "--out"]
+        for place in ["plain", "plain/sub", "/proc", "/proc/headflow-test", "/sys", "/sys/headflow-test"] {
+            let commands: [([String], String)] = [
+                (sweep + [place], "--out"), (["merge", "s", "--out", place], "--out"), (fit + [place], "--out"),
+                (["claims", "--write", place], "--write"),
+                (["plot", "trajectory", "r.json", "-o", place + "/f.svg"], "--output"),
+                (["plot", "phase", "s", "-o", place + "/p.png"], "--output"),
+                (["plot", "rank", "r.json", "-o", place + "/k.svg"], "--output"),
+            ]
+            for (args, option) in commands {
+                let r = try runCLI(args, in: dir)
+                Self.expectUsage(r, [option, place], args.prefix(2).joined(separator: " ") + " " + place)
+            }
+        }
+        for args in [["plot", "trajectory", "r.json", "-o", "nowhere/f.svg"], ["plot", "trajectory", "r.json", "-o", "d.svg"]] {
+            Self.expectUsage(try runCLI(args, in: dir), ["--output must be a file path", "\"\(args[4])\""], args[4])
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == before, "nothing created")
+        #expect(try String(contentsOf: dir.appendingPathComponent("plain"), encoding: .utf8) == "keep\n")
+
+        // Writable places still work, and the probe leaves nothing behind.
+        let claims = try runCLI(["claims", "--write", "T/new"], in: dir)
+        #expect(claims.code == 0, "\(claims.err)")
+        let pages = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("T/new").path)
+        #expect(pages.contains("README.md") && pages.allSatisfy { !$0.hasPrefix(".") })
+        let plot = try runCLI(["plot", "trajectory", "r.json", "-o", "T/f.svg"], in: dir)
+        #expect(plot.code == 0, "\(plot.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.hasPrefix(".headflow-probe") })
+    }
+
+    @Test("the directory of a path, and relative or short paths checked without a trap")
+    func parents() throws {
+        #expect(OutputPath.parent(of: "T") == "." && OutputPath.parent(of: "T/new") == "T" && OutputPath.parent(of: "a/b/") == "a")
+        #expect(OutputPath.parent(of: "/x") == "/" && OutputPath.parent(of: "/a/b") == "/a" && OutputPath.parent(of: "/") == "/")
+        let dir = try freshDirectory("parents").path  // relative paths: the CLI tests (claims --write T/new, plot -o ok.svg)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for p in ["T", "T/new", "x/y/z", "."] { try OutputPath.validateDirectory(dir + "/" + p, option: "write") }
+        for p in ["f.svg", "./f.png"] { try OutputPath.validateFile(dir + "/" + p, option: "output") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "the checks create nothing")
+        #expect(throws: ParameterError.self) { try OutputPath.validateFile(dir + "/T/f.svg", option: "output") }
+    }
 }
