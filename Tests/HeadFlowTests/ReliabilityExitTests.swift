@@ -192,4 +192,46 @@ struct ReliabilityExitTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "the checks create nothing")
         #expect(throws: ParameterError.self) { try OutputPath.validateFile(dir + "/T/f.svg", option: "output") }
     }
+
+    // MARK: - 5. Non-finite measured values
+
+    @Test("a non-finite measured value is — in every table and null in the JSON")
+    func nonFiniteMeasured() throws {
+        let claim = try #require(ClaimRegistry.claim("diag-head-is-none"))
+        let values = [MeasuredValue("state_diff_max", .infinity), MeasuredValue("event_diff_max", .nan),
+                      MeasuredValue("head_dev_max", -.infinity), MeasuredValue("events_compared", 2)]
+        let report = ClaimReport(verdicts: [ClaimVerdict(claim: claim, preset: claim.preset, control: nil,
+                                                         measurement: ClaimMeasurement(values: values))])
+        let measured = try #require(report.json.arrayValue?.first?["measured"])
+        for text in [report.table(), report.wideTable(), report.markdown()] {
+            #expect(!text.contains("inf") && !text.contains("nan"), "\(text)")
+        }
+        for v in values {
+            let isNull = measured[v.name] == .null
+            #expect(isNull == !v.value.isFinite)
+            let cell = "\(v.name)=" + (isNull ? "—" : "2")
+            #expect(report.wideTable().contains(cell) && report.markdown().contains(cell), "\(cell)")
+        }
+        #expect(report.table().contains("state_diff_max=—"))
+    }
+
+    @Test("reproduce: the table shows — exactly where the JSON has null (the head offdiag control measures event_diff_max = ∞)")
+    func reproduceAgrees() throws {
+        let table = try runCLI(["reproduce", "diag-head-is-none", "--controls", "--wide", "--quiet"], timeout: 300)
+        let json = try runCLI(["reproduce", "diag-head-is-none", "--controls", "--format", "json", "--quiet"], timeout: 300)
+        #expect(table.code == 0 && json.code == 0, "\(table.err)\(json.err)")
+        let verdicts = try #require(JSONValue.parse(json.out).arrayValue)
+        var nulls = 0
+        for v in verdicts {
+            let id = (v["id"]?.stringValue ?? "") + (v["control"]?.stringValue.map { " [\($0)]" } ?? "")
+            let row = try #require(table.out.split(separator: "\n").first { $0.hasPrefix(id + "  ") }, "no row \(id)")
+            for (name, value) in v["measured"]?.objectValue ?? [] {
+                if value == .null { nulls += 1 }
+                let shown = value == .null ? "—" : ClaimReport.number(value.doubleValue ?? .nan)
+                #expect(row.contains("\(name)=\(shown)"), "\(id): \(name) is \(value.rendered()) in JSON; row: \(row)")
+            }
+        }
+        #expect(nulls >= 1, "the control measures a non-finite event_diff_max")
+        #expect(!table.out.contains("=inf") && !table.out.contains("=nan"))
+    }
 }
