@@ -234,4 +234,35 @@ struct ReliabilityExitTests {
         #expect(nulls >= 1, "the control measures a non-finite event_diff_max")
         #expect(!table.out.contains("=inf") && !table.out.contains("=nan"))
     }
+
+    // MARK: - 6. Temporaries a killed sweep left
+
+    @Test("a resumed sweep removes stale temporaries of its own naming, and nothing else")
+    func staleTemporaries() throws {
+        let dir = try freshDirectory("stale")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sweep = ["sweep", "--vary", "seed=1,2", "--t-end", "20", "--points", "3", "--quiet", "--out", "s"]
+        let first = try runCLI(sweep, in: dir)
+        try #require(first.code == 0, "\(first.err)")
+        let cells = dir.appendingPathComponent("s/cells")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cells.path).sorted() == ["cell-000000.json", "cell-000001.json"],
+                "a write leaves no temporary")
+        let host = SweepStore.hostName
+        let stale = [".cell-000001.json.partial~\(host)~2147483646~beef",  // this host, no such process
+                     ".cell-000000.json.partial~elsewhere~4242~1f"]          // another host, two hours old
+        let kept = [".cell-000001.json.partial~\(host)~\(getpid())~c0de",   // a live process on this host: in flight
+                    ".cell-000000.json.partial~elsewhere~4242~2f",          // another host, fresh: in flight
+                    "notes.txt", ".cell-000001.json.bak", ".dat.nosync0a1b2c", ".cell-x.json.partial~\(host)~2147483646~beef"]
+        for name in stale + kept { try Data("{".utf8).write(to: cells.appendingPathComponent(name)) }
+        let store = dir.appendingPathComponent("s")
+        let manifestTemp = ".sweep.json.partial~\(host)~2147483646~9", other = ".sweep.json.orig"
+        for name in [manifestTemp, other] { try Data("{".utf8).write(to: store.appendingPathComponent(name)) }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)],
+                                              ofItemAtPath: cells.appendingPathComponent(stale[1]).path)
+        let resumed = try runCLI(sweep, in: dir)
+        #expect(resumed.code == 0 && resumed.out == first.out, "\(resumed.err)")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: cells.path))
+        #expect(left == Set(kept + ["cell-000000.json", "cell-000001.json"]), "\(left.sorted())")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: store.path)) == [other, "cells", "sweep.json"])
+    }
 }
