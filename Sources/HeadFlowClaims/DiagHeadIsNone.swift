@@ -24,7 +24,7 @@ public struct DiagHeadIsNone: Claim {
     /// What is measured, in `measure`'s order.
     public let quantities = [
         Quantity("state_diff_max", "max over samples and entries of |Δa_ℓj|, |ΔB_jr|, |ΔE_jr| (diag − none)"),
-        Quantity("event_diff_max", "max over learn/substitution events of |Δt| / t (an event in one run only: ∞)"),
+        Quantity("event_diff_max", "max over learn/substitution events of |Δt| / t (an event in one run only: ∞, printed — and null in JSON)"),
         Quantity("head_dev_max", "max_t ‖E(t) − I‖_F of the compared head"),
         Quantity("events_compared", "events located in both runs"),
     ]

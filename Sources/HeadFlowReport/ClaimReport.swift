@@ -24,9 +24,10 @@ public struct ClaimReport {
         v.measured.map { "\($0.name)=\(number($0.value))" }.joined(separator: ", ")
     }
 
-    /// A measured number: `—` when NaN, an integer as such, else about 4 significant digits.
+    /// A measured number: `—` when not finite (NaN or ±∞: no number was measured,
+    /// which the JSON writes as `null`), an integer as such, else about 4 significant digits.
     public static func number(_ x: Double) -> String {
-        if x.isNaN { return "—" }
+        if !x.isFinite { return "—" }
         if x == x.rounded(), abs(x) < 1e5 { return "\(Int(x))" }
         return NumberFormat.short(x)
     }

@@ -1,4 +1,5 @@
 import HeadFlowNumerics
+import HeadFlowDynamics
 import HeadFlowSweeps
 
 // MARK: - Representation rank over time
@@ -21,8 +22,10 @@ extension GnuplotFigure {
 
     /// `erank(t)` of the online outputs `f` for several runs on one log time axis
     /// (from `headflow run --format json`; each sample's `erank_f`), one curve per
-    /// run labelled by `labels` (default `mechanismLabel`). Throws when a run has
-    /// fewer than 2 samples with `t > 0` and a finite `erank_f`.
+    /// run labelled by `labels` (default `mechanismLabel`; `plot rank` checks
+    /// there is one per run). Throws when a run has fewer than 2 samples with
+    /// `t > 0` and a finite `erank_f`, or a sample's `t` or `erank_f` is there
+    /// but neither a number ≥ 0 nor null.
     public static func rank(runs: [(source: String, run: JSONValue)], labels: [String]? = nil, key: String = "erank_f",
                             terminal: GnuplotTerminal, output: String) throws(SweepFileError) -> GnuplotFigure {
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
@@ -34,7 +37,14 @@ extension GnuplotFigure {
                 throw SweepFileError(source, "not a run JSON (no trajectory; written by headflow run --format json)")
             }
             var rows: [String] = []
-            for s in samples {
+            for (n, s) in samples.enumerated() {
+                // A value that is there must be a number ≥ 0 (null: not finite, as the run writes NaN/∞).
+                for field in ["t", key] {
+                    guard let v = s[field], v != .null else { continue }
+                    guard let x = v.doubleValue, x >= 0 else {
+                        throw SweepFileError(source, "trajectory sample \(n): \"\(field)\" must be a number ≥ 0 or null (got \(RunSpec.short(v)))")
+                    }
+                }
                 guard let t = s["t"]?.doubleValue, t > 0, let r = s[key]?.doubleValue, r.isFinite else { continue }
                 rows.append("\(t) \(r)")
                 maxRank = max(maxRank, r)

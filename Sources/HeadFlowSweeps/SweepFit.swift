@@ -50,10 +50,23 @@ public struct SweepFit: Sendable {
             out += "  intercept c0 = \(NumberFormat.short(f.intercept)) ± \(NumberFormat.short(f.interceptError))\n"
             out += "  points       = \(f.count)"
         } else {
-            out += "  no fit: \(points.count) usable point\(points.count == 1 ? "" : "s") (need ≥ 3 with distinct x)"
+            out += "  no fit: " + shortage
         }
-        if excluded > 0 { out += ", \(excluded) cell\(excluded == 1 ? "" : "s") left out (failed, \(y) never happened, or ≤ 0)" }
-        return out + "\n"
+        return out + excludedText + "\n"
+    }
+
+    /// Why there is no fit (`no fit: 1 usable point (need ≥ 3 with distinct x), …`), one line; nil when there is one.
+    public var failure: String? {
+        guard fit == nil else { return nil }
+        return "no fit of log \(y) on log \(x.name): " + shortage + excludedText
+    }
+
+    /// `1 usable point (need ≥ 3 with distinct x)`.
+    private var shortage: String { "\(points.count) usable point\(points.count == 1 ? "" : "s") (need ≥ 3 with distinct x)" }
+
+    /// `, N cells left out (…)`, or nothing when every cell is a point.
+    private var excludedText: String {
+        excluded > 0 ? ", \(excluded) cell\(excluded == 1 ? "" : "s") left out (failed, \(y) never happened, or ≤ 0)" : ""
     }
 
     /// `{x, y, slope, slope_error, intercept, intercept_error, points, excluded, data}`.

@@ -19,7 +19,8 @@ public struct SweepFileError: Error, Equatable, Sendable, CustomStringConvertibl
 /// manifest (engine, axes, base parameters) and `DIR/cells/cell-NNNNNN.json`
 /// one finished cell each, written atomically (temporary file + rename) the
 /// moment the cell finishes. A killed sweep loses at most the cells in flight;
-/// re-running with the same `--out` skips the finished ones. Shards may share
+/// re-running with the same `--out` skips the finished ones and removes the
+/// temporaries the killed one left (`removeStaleTemporaries`). Shards may share
 /// one directory or use one each (`headflow merge` joins them).
 public struct SweepStore: Sendable {
     /// The directory.
@@ -48,6 +49,8 @@ public struct SweepStore: Sendable {
         } else {
             try write(manifest.rendered(pretty: true) + "\n", to: path)
         }
+        removeStaleTemporaries(in: directory)
+        removeStaleTemporaries(in: cells)
         return SweepStore(directory: directory, manifest: manifest)
     }
 
@@ -133,10 +136,65 @@ public struct SweepStore: Sendable {
         return cells.sorted { $0.index < $1.index }
     }
 
+    /// Writes `text` to `path` atomically: into a temporary beside it
+    /// (`temporaryName`), then renamed over it, so a reader sees the old file or the whole new one.
     static func write(_ text: String, to path: String) throws(SweepFileError) {
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+        let url = URL(fileURLWithPath: path)
+        let temp = url.deletingLastPathComponent().appendingPathComponent(temporaryName(for: url.lastPathComponent)).path
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: temp), options: .withoutOverwriting) } catch {
+            unlink(temp)
             throw SweepFileError(path, "cannot be written (\(error.localizedDescription))")
         }
+        guard rename(temp, path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temp)
+            throw SweepFileError(path, "cannot be written (\(why))")
+        }
+    }
+
+    // MARK: - Temporaries
+
+    /// A temporary for the file `name`: `.NAME.partial~HOST~PID~RANDOM`, hidden,
+    /// naming the host and process writing it, so that `isStaleTemporary` can
+    /// tell a writer's leftover (killed mid-write) from a write in flight.
+    static func temporaryName(for name: String) -> String {
+        ".\(name).partial~\(hostName)~\(getpid())~\(String(UInt32.random(in: .min ... .max), radix: 16))"
+    }
+
+    /// This machine's host name (`gethostname`; `localhost` when it has none).
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty || name.contains("~") || name.contains("/") ? "localhost" : name
+    }()
+
+    /// A temporary older than this is stale whoever wrote it (one write takes milliseconds).
+    static let staleAge: TimeInterval = 3600
+
+    /// Whether `name` is a temporary of `write` for a store's file
+    /// (`.cell-N.json.partial~HOST~PID~RANDOM` or `.sweep.json.partial~…`)
+    /// whose writer is gone: its process, on this host, no longer exists, or it
+    /// is older than `staleAge`.
+    static func isStaleTemporary(_ name: String, in dir: String, now: Date = Date()) -> Bool {
+        let parts = name.split(separator: "~", omittingEmptySubsequences: false)
+        guard parts.count == 4, let pid = Int32(parts[2]), pid > 0, UInt32(parts[3], radix: 16) != nil else { return false }
+        let file = parts[0]
+        if file != "." + manifestName + ".partial" {
+            guard file.hasPrefix(".cell-"), file.hasSuffix(".json.partial") else { return false }
+            let index = file.dropFirst(".cell-".count).dropLast(".json.partial".count)
+            guard !index.isEmpty, index.allSatisfy(\.isASCII), index.allSatisfy(\.isNumber) else { return false }
+        }
+        if parts[1] == hostName, kill(pid, 0) != 0, errno == ESRCH { return true }
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: dir + "/" + name))?[.modificationDate] as? Date else { return false }
+        return now.timeIntervalSince(modified) > staleAge
+    }
+
+    /// Removes the stale temporaries (`isStaleTemporary`) in `dir`, the
+    /// leftovers of a sweep killed mid-write; nothing else is touched.
+    static func removeStaleTemporaries(in dir: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        for name in names where name.hasPrefix(".") && isStaleTemporary(name, in: dir) { unlink(dir + "/" + name) }
     }
 }
 

@@ -23,7 +23,7 @@ struct ClaimsCommand: ParsableCommand {
             }
             return
         }
-        do { try OutputPath.validate(directory, option: "write") } catch { throw error.validation }
+        do { try OutputPath.validateDirectory(directory, option: "write") } catch { throw error.validation }
         let dir = URL(fileURLWithPath: directory, isDirectory: true)
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -37,14 +37,20 @@ struct FitCommand: ParsableCommand {
         }
         let fit: SweepFit
         do throws(ParameterError) {
-            let yName = y ?? sweep.outcome
-            let metric = try result.metric(yName, option: "y")
+            // --outcome/--metric is checked against the sweep even when --y overrides it.
+            var metric = try result.metric(sweep.outcome, option: metricOption)
+            if let y { metric = try result.metric(y, option: "y") }
             let others = result.axes.filter { !$0.parameter.isSeed }
             guard let xName = x ?? (others.count == 1 ? others[0].parameter.name : nil) else {
                 throw ParameterError("x", must: "one of " + others.map(\.parameter.name).joined(separator: ", "), got: "nothing")
             }
             fit = try SweepFit(result, x: xName, y: metric)
         } catch { throw error.validation }
+        if let why = fit.failure {  // nothing is a result: one line on stderr, exit 1
+            let missing = result.missing.count
+            printError("headflow: \(why)" + (missing > 0 ? "; \(missing) of \(result.expected.count) cells not run" : ""))
+            throw ExitCode.failure
+        }
         switch fmt {
         case .json: print(fit.json.rendered(pretty: true))
         default: print(fit.text, terminator: "")

@@ -33,7 +33,7 @@ struct MergeCommand: ParsableCommand {
         } catch { throw error.validation }
         let merged = try loadSweeps(inputs)
         let metric: SweepMetric
-        do { metric = try merged.metric(outcome) } catch { throw error.validation }
+        do { metric = try merged.metric(outcome, option: metricOption) } catch { throw error.validation }
         if let out {
             do {
                 let store = try SweepStore.open(out, manifest: merged.manifest)

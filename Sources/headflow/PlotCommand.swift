@@ -68,7 +68,7 @@ struct PlotPhaseCommand: ParsableCommand {
         let (gnuplot, terminal) = try file.target()
         let result = try loadSweeps([input])
         let metric: SweepMetric
-        do { metric = try result.metric(outcome) } catch { throw error.validation }
+        do { metric = try result.metric(outcome, option: metricOption) } catch { throw error.validation }
         try gnuplot.draw {
             try GnuplotFigure.phase(SweepReport(result, metric: metric), source: input, terminal: terminal,
                                     output: Gnuplot.absolute(output))
@@ -95,10 +95,16 @@ struct PlotRankCommand: ParsableCommand {
         let keys = ["erank_f", "rankme_f", "erank_F", "rankme_F"]
         guard keys.contains(of) else { throw ParameterError("of", must: "one of " + keys.joined(separator: ", "), got: of).validation }
         guard !inputs.isEmpty else { throw ValidationError("give at least one RUN.json") }
+        let names = labels.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        if let labels, let names, names.count != inputs.count || names.contains(where: \.isEmpty) {
+            let n = inputs.count
+            throw ParameterError("labels", must: "\(n) comma-separated non-empty label\(n == 1 ? "" : "s"), one per RUN.json",
+                                 got: "\(names.count): \"\(labels)\"").validation
+        }
         let (gnuplot, terminal) = try file.target()
         try gnuplot.draw {
             let runs = try inputs.map { ($0, try SweepStore.readJSON($0)) }
-            return try GnuplotFigure.rank(runs: runs, labels: labels.map { $0.split(separator: ",").map(String.init) }, key: of,
+            return try GnuplotFigure.rank(runs: runs, labels: names, key: of,
                                           terminal: terminal, output: Gnuplot.absolute(output))
         }
     }
@@ -110,10 +116,13 @@ struct FigureFile: ParsableArguments {
     @Option(name: .shortAndLong, parsing: .unconditional, help: ArgumentHelp("The figure: FILE.png or FILE.svg.", valueName: "FILE"))
     var output: String
 
-    /// gnuplot (exit 69 when it is missing) and the terminal `output`'s extension names (a usage error otherwise).
+    /// gnuplot (exit 69 when it is missing) and the terminal `output`'s extension names; a usage
+    /// error otherwise, or when `output` cannot be written (`OutputPath.validateFile`, as `sweep --out`).
     func target() throws -> (Gnuplot, GnuplotTerminal) {
         let gnuplot = try Gnuplot.locate()
-        return (gnuplot, try gnuplot.terminal(for: output))
+        let terminal = try gnuplot.terminal(for: output)
+        do { try OutputPath.validateFile(output, option: "output") } catch { throw error.validation }
+        return (gnuplot, terminal)
     }
 }
 

@@ -52,7 +52,7 @@ struct SweepOptions: ParsableArguments {
         try grid.checkActs(given: run.given.map(\.0), engine: self.engine.engines)
         try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
         let empty = SweepResult(manifest: grid.manifest(engine: engine.settingsJSON), axes: grid.axes, cells: [])
-        return (grid, engine, shard, try empty.metric(outcome))
+        return (grid, engine, shard, try empty.metric(outcome, option: metricOption))
     }
 
     /// Runs the sweep (resuming from `--out`), with a progress bar on stderr.
@@ -65,13 +65,13 @@ struct SweepOptions: ParsableArguments {
         var store: SweepStore? = nil
         var done: [CellResult] = []
         if let out {
-            do { store = try SweepStore.open(out, manifest: manifest) } catch {
-                throw ValidationError("--out must be a directory for this sweep (\(error))")
-            }
-            let wanted = Set(mine)
+            // The manifest is checked as merge/fit/plot will read it back before anything is written.
             do {
-                let (kept, rejected) = store!.resumable(try VerifiedManifest(manifest, source: out))
+                let verified = try VerifiedManifest(manifest, source: out)
+                store = try SweepStore.open(out, manifest: manifest)
+                let (kept, rejected) = store!.resumable(verified)
                 for why in rejected { printError("sweep: \(why); computing it again") }
+                let wanted = Set(mine)
                 done = kept.filter { wanted.contains($0.index) }
             } catch { throw ValidationError("--out must be a directory for this sweep (\(error))") }
         }
@@ -163,6 +163,16 @@ func reportFailures(_ result: SweepResult) {
     let failed = result.failed.count, missing = result.missing.count
     if failed > 0 { printError("headflow: \(failed) of \(result.expected.count) cells failed (integration); recorded with the time reached") }
     if missing > 0 { printError("headflow: \(missing) of \(result.expected.count) cells not run") }
+}
+
+/// `outcome` or `metric`, as the command line spells the metric option (the
+/// last one given wins, as for the parser; `outcome` when neither is), so its error names what was typed.
+var metricOption: String {
+    let names = ["outcome", "metric"]
+    for arg in CommandLine.arguments.reversed() {
+        if let n = names.first(where: { arg == "--" + $0 || arg.hasPrefix("--" + $0 + "=") }) { return n }
+    }
+    return names[0]
 }
 
 /// Throws `error` unless `condition`.

@@ -23,7 +23,7 @@ package struct PopulationObjectiveSmall: Sendable {
     /// The rules this path covers, named one by one (an allow-list: a new head, target or stop-gradient rule is
     /// not covered until it is added here, and the switches are exhaustive, so the compiler asks): heads whose
     /// `E` moves by `−η_E ∂L/∂E ∘ mask` (trained or frozen), the targets `same` and `ema`, stop-gradient on.
-    static func covers(head: HeadKind, target: TargetRule, stopGradient: StopGradientRule) -> Bool {
+    package static func covers(head: HeadKind, target: TargetRule, stopGradient: StopGradientRule) -> Bool {
         let headCovered: Bool
         switch head {
         case .none, .offdiag, .full, .diag, .random: headCovered = true
