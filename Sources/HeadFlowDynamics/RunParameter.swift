@@ -241,26 +241,19 @@ extension RunParameter {
 
     /// An optional seed at `key` (nil = derived): integers ≥ 0, recorded as a decimal string (64 bits) or null.
     static func optionalSeed(_ name: String, _ key: WritableKeyPath<RunSpec, UInt64?>, _ help: String) -> RunParameter {
-        let range = "an integer ≥ 0"
-        return RunParameter(name: name, help: help, kind: .integer, range: range,
-                            parseText: { t throws(ParameterError) in
-                                guard let s = UInt64(Substring(t).trimmingSpaces) else { throw ParameterError(name, must: range, got: "\"\(t)\"") }
-                                return .seed(s)
-                            },
-                            write: { s, v in
-                                switch v {
-                                case .seed(let x): s[keyPath: key] = x
-                                case .integer(let i): s[keyPath: key] = UInt64(bitPattern: Int64(i))
-                                default: break
-                                }
-                            },
-                            read: { $0[keyPath: key].map(SettingValue.seed) },
-                            isValid: { _ in true },
-                            record: { s in s[keyPath: key].map { .string("\($0)") } ?? .null })
+        seedEntry(name, help, store: { $0[keyPath: key] = $1 }, read: { $0[keyPath: key].map(SettingValue.seed) },
+                  record: { s in s[keyPath: key].map { .string("\($0)") } ?? .null })
     }
 
     /// A seed (`UInt64`) at `key`: integers ≥ 0.
     static func seed(_ name: String, _ key: WritableKeyPath<RunSpec, UInt64>, _ help: String) -> RunParameter {
+        seedEntry(name, help, store: { $0[keyPath: key] = $1 }, read: { .seed($0[keyPath: key]) },
+                  record: { .integer(Int(truncatingIfNeeded: $0[keyPath: key])) })
+    }
+
+    /// A seed entry: text parsed as a `UInt64` (an integer ≥ 0; a negative JSON integer is its 64-bit pattern), kept by `store`.
+    private static func seedEntry(_ name: String, _ help: String, store: @escaping (inout RunSpec, UInt64) -> Void,
+                                  read: @escaping (RunSpec) -> SettingValue?, record: @escaping (RunSpec) -> JSONValue) -> RunParameter {
         let range = "an integer ≥ 0"
         return RunParameter(name: name, help: help, kind: .integer, range: range,
                             parseText: { t throws(ParameterError) in
@@ -269,14 +262,12 @@ extension RunParameter {
                             },
                             write: { s, v in
                                 switch v {
-                                case .seed(let x): s[keyPath: key] = x
-                                case .integer(let i): s[keyPath: key] = UInt64(bitPattern: Int64(i))
+                                case .seed(let x): store(&s, x)
+                                case .integer(let i): store(&s, UInt64(bitPattern: Int64(i)))
                                 default: break
                                 }
                             },
-                            read: { .seed($0[keyPath: key]) },
-                            isValid: { _ in true },
-                            record: { .integer(Int(truncatingIfNeeded: $0[keyPath: key])) })
+                            read: read, isValid: { _ in true }, record: record)
     }
 
     /// A named choice (`HeadKind`, `StepperKind`, …) at `key`: its raw values, listed in help and errors.
