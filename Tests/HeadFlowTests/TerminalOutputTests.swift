@@ -12,6 +12,7 @@ private struct WideClaim: Claim {
     let criteria: [Criterion] = [.above("a_quantity_with_a_very_long_name_indeed", 0), .below("another_quantity_with_a_long_name", 1),
                                  .below("third", 5)]
     let reference = "none"
+    let meaning = "none"
     var preset: RunSpec { RunSpec() }
     let negativeControls: [NegativeControl] = []
     func measure(_ preset: RunSpec) throws(ParameterError) -> ClaimMeasurement {
