@@ -176,7 +176,7 @@ func fuzzRun(_ lines: [[String]], in directory: URL, options: @Sendable ([String
 struct FuzzCLITests {
     /// A negative number is a value, never a missing one: `--noise -1` gets the
     /// range error (or is accepted), for every option that takes a value.
-    @Test("every value option takes a negative number without =")
+    @Test("every value option takes a negative number without =", .tags(.slow))
     func negativeValues() throws {
         let dir = try freshDirectory("negative")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -196,7 +196,7 @@ struct FuzzCLITests {
 
     /// `FUZZ_COUNT` lines (default 1,000) from `FUZZ_SEED` (default fixed) over every subcommand:
     /// none may crash, hang or break the one-line error contract.
-    @Test("1,000 seeded hostile command lines: no signal, exit 0/1/64, one clean error line")
+    @Test("1,000 seeded hostile command lines: no signal, exit 0/1/64, one clean error line", .tags(.slow))
     func fuzz() throws {
         let env = ProcessInfo.processInfo.environment
         let count = env["FUZZ_COUNT"].flatMap(Int.init) ?? 1000
