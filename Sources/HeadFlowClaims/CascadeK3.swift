@@ -48,6 +48,8 @@ public struct CascadeK3: Claim {
     ]
     /// Where it is stated.
     public let reference = "Beyond arXiv:2205.06226 (which proves k = m = 2): the substitution cascade predicted by the same mechanism; docs/MODEL.md §5"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "beyond the paper — with three features and three neurons the head lets each neuron learn its own feature, in order (`v₁` at t = «t_v1», `v₂` at «t_v2», `v₃` at «t_v3»), and returns to the identity (`«head_dev_final:1»`); without the head all three neurons end on `v₁`. See [the substitution cascade](#beyond-the-paper-the-substitution-cascade) below."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .cascadeK3 }

@@ -35,6 +35,8 @@ public struct CascadeOrder: Claim {
     ]
     /// Where it is stated.
     public let reference = "Beyond arXiv:2205.06226: the Phase II substitution of the paper, repeated for each feature"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "beyond the paper — the cascade runs through substitution: the head has substituted `v₁` in every other neuron (t = «t_sub_last_v1») before `v₂` is learned («t_v2»), and `v₂` («t_sub_last_v2») before `v₃` is («t_v3»)."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .cascadeK3 }

@@ -28,6 +28,10 @@ public protocol Claim: Sendable {
     var remarks: [String] { get }
     /// Where the paper states it.
     var reference: String { get }
+    /// What the verdict means for the paper, one Markdown paragraph for the
+    /// README's claims block (`ClaimsReadme`); `«name»` stands for the measured
+    /// value of the quantity `name` (`«name:1»` one significant digit, `«name:%»` a percentage).
+    var meaning: String { get }
     /// The preset: every parameter of the base run.
     var preset: RunSpec { get }
     /// Settings beyond the preset (grids, seeds, reference runs) for a given preset.

@@ -37,6 +37,8 @@ public struct CollapseWithoutHead: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, the result without the prediction head (every neuron learns only the strong feature: dimensional collapse); docs/MODEL.md §5.5"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "without the head both neurons end on `v₁` at a global optimum — dimensional collapse is reached by the plain dynamics, whatever the other neurons."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.head = .none } }

@@ -36,6 +36,8 @@ public struct DiagHeadIsNone: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, the discussion of diagonal heads (BN makes a diagonal rescaling of the output irrelevant); docs/MODEL.md §5.6"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "a head with only its diagonal trainable gives the no-head trajectory (to ~`«state_diff_max:1»`): BN cancels a diagonal scale, so only the off-diagonal entries can help."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.head = .diag } }

@@ -48,6 +48,8 @@ public struct DirectPredNoSubstitution: Claim {
     ]
     /// Where the question comes from.
     public let reference = "beyond arXiv:2205.06226: Tian, Chen & Ganguli (2021), DirectPred; docs/MODEL.md, Neighbouring mechanisms"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "beyond the paper — a DirectPred head set from the output correlations does not substitute: in all «runs» runs neuron 2 learns `v₁` first; «escaped» of them later escape and learn `v₂`, the earliest «delay_ratio»× later than the trained head."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.head = .directpred; $0.tEnd = 1e6 } }

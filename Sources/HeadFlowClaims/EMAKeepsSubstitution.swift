@@ -41,6 +41,8 @@ public struct EMAKeepsSubstitution: Claim {
     ]
     /// Where the question comes from.
     public let reference = "beyond arXiv:2205.06226 (BYOL's momentum target instead of SimSiam's); docs/MODEL.md, Neighbouring mechanisms"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "beyond the paper — BYOL's EMA target keeps the mechanism: for all «runs» target rates τ the head ends diverse and no head collapses, and Phase I is delayed monotonically in τ (from t = «t1_first» to «t1_last»); see [neighbouring mechanisms](#neighbouring-mechanisms) below and [`docs/neighbours.md`](docs/neighbours.md)."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.target = .ema; $0.tEnd = 1e5 } }

@@ -35,6 +35,8 @@ public struct ErankTracksCollapse: Claim {
     ]
     /// Where the question comes from.
     public let reference = "beyond arXiv:2205.06226: effective rank (Roy & Vetterli 2007), RankMe (Garrido et al. 2023); docs/MODEL.md"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "beyond the paper — the effective rank of the outputs ends at «erank_head» with the head and «erank_none» without: it measures the collapse (see [`docs/neighbours.md`](docs/neighbours.md))."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical }

@@ -48,6 +48,8 @@ public struct EtaThreshold: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, the role of the head's learning rate η_E ≪ η in the substitution and acceleration effects; docs/MODEL.md §5.2–5.3"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "the head must be fast enough — at `t_end = 2·10⁴` the outcome switches once, from collapse to diverse, between `η_E/η = «bracket_low»` and `«bracket_high»` (a slower head still wins eventually, over a longer horizon)."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

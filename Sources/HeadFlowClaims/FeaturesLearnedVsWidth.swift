@@ -28,6 +28,8 @@ public struct FeaturesLearnedVsWidth: Claim {
     ]
     /// Where it is stated.
     public let reference = "Beyond arXiv:2205.06226: the multi-feature version of the paper's message"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "beyond the paper — with `k = 3` features and `m = 2, 3, 4, 6` neurons, the head raises the mean number of features learned from random starts at every width (m = 3: «mean_head_m3» against «mean_none_m3»; m = 6: «mean_head_m6» against «mean_none_m6»)."
     /// Notes.
     public let remarks = [
         "Without the head a random start can still learn v_2 or v_3 (a neuron whose a_ℓj(0)⁴ α_ℓ⁶ is largest for ℓ ≥ 2 goes there), so the no-head mean exceeds 1; the claim compares the two means.",

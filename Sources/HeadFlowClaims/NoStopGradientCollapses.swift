@@ -32,6 +32,8 @@ public struct NoStopGradientCollapses: Claim {
     public let criteria: [Criterion] = [.equals("collapsed", 1), .above("min_cos_v1", 0.99), .below("t1_ratio", 0.6)]
     /// Where the question comes from.
     public let reference = "beyond arXiv:2205.06226 (the stop-gradient ablation of SimSiam/BYOL); docs/MODEL.md, Neighbouring mechanisms"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "beyond the paper — dropping the stop-gradient collapses even with the head, and sooner: Phase I takes «t1_ratio» of its time with the stop-gradient (t = «t1_off» against «t1_on»), then neuron 2 learns `v₁` (t = «t_learn_w2_v1»)."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.stopGrad = .off } }

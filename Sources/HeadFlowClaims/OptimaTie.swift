@@ -46,6 +46,8 @@ public struct OptimaTie: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, §1 and the setting of the main results (the trivial collapsed optima exist, yet the head avoids them); docs/MODEL.md §3"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "the collapsed solution (every neuron on `v₁`) attains exactly the same loss as the diverse one, the global optimum `2m(1 − (s−1)/(s+1)) = 8/9`, so the objective alone cannot prefer diverse features — only the dynamics can."
 
     /// The `headflow run` defaults: `d = 100`, random start from seed 1.
     public var preset: RunSpec { RunSpec() }

@@ -39,6 +39,8 @@ public struct Phase1StrongFirst: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, Phase I of the learning process with the prediction head (strong feature first, T_1 = O(d^{2+o(1)}/η)); docs/MODEL.md §5.1"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "Phase I — neuron 1 learns the strong feature while every other correlation is still within «growth_other_max»× its start and the head has not moved (`‖E − I‖_F ≈ «head_dev_at_t1:1»`)."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

@@ -55,6 +55,8 @@ public struct Phase1TimeScaling: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, Phase I of the learning process: the strong feature is learned after T_1 = O(d^{2+o(1)}/η); docs/MODEL.md §5.1"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "from a random start with `σ₀ = 1/√d`, the median time to learn the strong feature grows as `d^«exponent»` over `d = 64 … 4096`, the paper's `T₁ = O(d^{2+o(1)}/η)`."
 
     /// `d = 100`, random start from the seed, `σ_0 = 1/√d`, offdiag head, `t_end = 2·10⁴` (the first piece).
     public var preset: RunSpec { RunSpec() }

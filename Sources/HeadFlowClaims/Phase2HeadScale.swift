@@ -45,6 +45,8 @@ public struct Phase2HeadScale: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, the substitution effect: the off-diagonal head entry peaks at Θ(sqrt(η_E/η)); docs/MODEL.md §5.2"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "the peak of `|E₂₁|` scales as `(η_E/η)^{1/2}` (fitted slope «slope»), the paper's `Θ(sqrt(η_E/η))`."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

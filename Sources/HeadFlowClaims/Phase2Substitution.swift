@@ -35,6 +35,8 @@ public struct Phase2Substitution: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, the substitution effect (Phase II of the learning process with the prediction head); docs/MODEL.md §5.2"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "Phase II — the head's `E₂₁` grows until `E₂₁ f₁` carries `v₁` in neuron 2's output (t = «t_substitution»), long before neuron 2 could learn `v₁` itself and before it learns `v₂` (t = «t_learn_w2_v2»): the substitution effect."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

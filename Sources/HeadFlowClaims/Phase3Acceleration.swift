@@ -47,6 +47,8 @@ public struct Phase3Acceleration: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, the acceleration effect (Phase III of the learning process with the prediction head); docs/MODEL.md §5.3"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "Phase III — once substituted, neuron 2 learns the weak feature «acceleration»× faster than it would alone, without its `v₁` correlation doubling: the acceleration effect. The preset uses `η_E/η = 0.03`: at `0.01` `|a₁₂|` transiently more than doubles just before neuron 2 turns to `v₂` (kept as a negative control; see [`Theorems/phase3-acceleration.md`](Theorems/phase3-acceleration.md))."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec.canonical.with { $0.etaE = 0.03 } }

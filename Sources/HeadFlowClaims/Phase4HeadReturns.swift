@@ -31,6 +31,8 @@ public struct Phase4HeadReturns: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, Phase IV of the learning process (the off-diagonal head entries vanish, ‖E − I‖_F ≤ 1/poly(d)) and its experiments (off-diagonal entries rise, then fall); docs/MODEL.md §5.4"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "Phase IV — the off-diagonal head rises (`‖E − I‖_F ≈ «head_dev_peak»`) and falls back to the identity (`«head_dev_final:1»`): the head is a transient scaffold, as in the paper's experiments."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { .canonical }

@@ -33,6 +33,8 @@ public struct SeedsDiversity: Claim {
     ]
     /// Where the paper states it.
     public let reference = "arXiv:2205.06226, the empirical finding (an identity-initialized head with trainable off-diagonal entries learns diverse features although collapsed optima exist); docs/MODEL.md §5"
+    /// What the verdict means for the paper (the README's claims block; see `Claim.meaning`).
+    public let meaning = "over 64 random starts, the head raises the fraction of runs that learn both features (by different neurons) from «fraction_none:%» to «fraction_head:%»."
 
     /// The preset run (see the hypotheses).
     public var preset: RunSpec { RunSpec().with { $0.d = 64; $0.tEnd = 1e5 } }

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
+@testable import HeadFlowClaims
+@testable import HeadFlowSweeps
+@testable import HeadFlowReport
 
 /// An option acts where it is accepted: a command rejects one its engine never uses, and one the other options
 /// make inert (issues 19 and 22). Generated from the parameter table, so a new entry is covered without a new line.

@@ -29,7 +29,7 @@ struct ClaimsCascadeTests {
     @Test("cascade-order fails when the head cannot move")
     func cascadeOrderControls() throws { try expectControlsFail(CascadeOrder()) }
 
-    @Test("features-learned-vs-width: the head learns more features at every width")
+    @Test("features-learned-vs-width: the head learns more features at every width", .tags(.slow))
     func featuresVsWidth() throws {
         let v = try FeaturesLearnedVsWidth().verdict()
         #expect(v.passed, "\(ClaimReport.measuredCell(v))")

@@ -70,7 +70,7 @@ struct DistributedTests {
     // Shards of a job array write into one --out directory; the merge job (afterok) prints the table
     // the single-process sweep prints. Cancelling a running shard and submitting the same array
     // again resumes it: the resubmitted tasks skip every cell already written.
-    @Test("a 4-task Slurm array, merged by a dependent job, equals the one-process sweep; a killed shard resumes")
+    @Test("a 4-task Slurm array, merged by a dependent job, equals the one-process sweep; a killed shard resumes", .tags(.slow))
     func slurmJobArray() throws {
         let root = repositoryRoot.path
         let work = try scratch("slurm")
@@ -125,7 +125,7 @@ struct DistributedTests {
     }
 
     // The README's GNU parallel line: four shards into one directory, then headflow merge.
-    @Test("four GNU parallel shards, merged, equal the one-process sweep")
+    @Test("four GNU parallel shards, merged, equal the one-process sweep", .tags(.slow))
     func gnuParallel() throws {
         let work = try scratch("parallel")
         defer { try? FileManager.default.removeItem(at: work) }

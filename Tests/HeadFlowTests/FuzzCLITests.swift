@@ -1,7 +1,13 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
+@testable import HeadFlowClaims
+@testable import HeadFlowSweeps
+@testable import HeadFlowReport
 
 /// SplitMix64: a small seeded generator, so a fuzz run is reproducible.
 struct SplitMix64: RandomNumberGenerator {
@@ -205,7 +211,7 @@ func fuzzRun(_ lines: [[String]], in directory: URL, options: @Sendable ([String
 struct FuzzCLITests {
     /// A negative number is a value, never a missing one: `--noise -1` gets the
     /// range error (or is accepted), for every option that takes a value.
-    @Test("every value option takes a negative number without =")
+    @Test("every value option takes a negative number without =", .tags(.slow))
     func negativeValues() throws {
         let dir = try freshDirectory("negative")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -225,7 +231,7 @@ struct FuzzCLITests {
 
     /// `FUZZ_COUNT` lines (default 1,000) from `FUZZ_SEED` (default fixed) over every subcommand:
     /// none may crash, hang or break the one-line error contract.
-    @Test("1,000 seeded hostile command lines: no signal, exit 0/1/64, one clean error line")
+    @Test("1,000 seeded hostile command lines: no signal, exit 0/1/64, one clean error line", .tags(.slow))
     func fuzz() throws {
         let env = ProcessInfo.processInfo.environment
         let count = env["FUZZ_COUNT"].flatMap(Int.init) ?? 1000

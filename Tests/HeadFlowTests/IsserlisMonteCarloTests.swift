@@ -182,7 +182,7 @@ struct IsserlisMonteCarloTests {
     // E[h_r³h_k³] = σ⁶(9 B_rr B_kk B_rk + 6 B_rk³), E[h_j⁶] = 15 σ⁶ B_jj³ and the B-derivatives
     // (9 B_rr B_kk + 18 B_rk², 9 B_kk B_rk): the Monte Carlo fit pins every coefficient to 2%
     // at > 5 SE, and PopulationMoments agrees with it design by design and coefficient by coefficient.
-    @Test("9, 6, 15 and the 18 of ∂S/∂B: Monte Carlo of h ~ N(0, σ²B) pins each to 2%")
+    @Test("9, 6, 15 and the 18 of ∂S/∂B: Monte Carlo of h ~ N(0, σ²B) pins each to 2%", .tags(.slow))
     func isserlisCoefficients() {
         let s6 = Double.pow(Self.sigma, 6)
         let estimates: [[Estimate]] = Self.designs.enumerated().map { i, g in

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import HeadFlow
+@testable import HeadFlowNumerics
+@testable import HeadFlowData
+@testable import HeadFlowModel
+@testable import HeadFlowDynamics
+@testable import HeadFlowClaims
+@testable import HeadFlowSweeps
+@testable import HeadFlowReport
 
 /// Issue 22 ("Reliability"): a sweep reads back every training setting it
 /// wrote; `fit` checks `--metric` and fails when no fit can be made; `plot

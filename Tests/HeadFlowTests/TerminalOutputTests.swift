@@ -16,6 +16,7 @@ private struct WideClaim: Claim {
     let criteria: [Criterion] = [.above("a_quantity_with_a_very_long_name_indeed", 0), .below("another_quantity_with_a_long_name", 1),
                                  .below("third", 5)]
     let reference = "none"
+    let meaning = "none"
     var preset: RunSpec { RunSpec() }
     let negativeControls: [NegativeControl] = []
     func measure(_ preset: RunSpec) throws(ParameterError) -> ClaimMeasurement {
@@ -104,7 +105,7 @@ struct TerminalOutputTests {
         #expect(!loud.out.contains("L_star="))
     }
 
-    @Test("train: a progress bar with rate and time left on stderr (--progress-after 0); stdout the same with --quiet")
+    @Test("train: a progress bar with rate and time left on stderr (--progress-after 0); stdout the same with --quiet", .tags(.slow))
     func trainProgress() throws {
         // The bar from the first step (by default it waits a second, and this run may take less).
         let args = ["train", "--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--steps", "60", "--t-end", "60", "--points", "5",

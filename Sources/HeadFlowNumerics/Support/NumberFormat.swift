@@ -46,7 +46,7 @@ public enum NumberFormat {
 
     /// `a · 10^p` in steps of `10^±300`, so neither the factor nor an
     /// intermediate overflows or underflows (a subnormal `a` times `10³²⁴`).
-    static func scaled(_ a: Double, byPowerOf10 p: Int) -> Double {
+    package static func scaled(_ a: Double, byPowerOf10 p: Int) -> Double {
         var a = a, p = p
         while p > 300 { a *= 1e300; p -= 300 }
         while p < -300 { a *= 1e-300; p += 300 }
