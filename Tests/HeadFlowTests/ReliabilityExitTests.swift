@@ -20,7 +20,7 @@ struct ReliabilityExitTests {
     static let sgdSweeps = [
         ["--sampler", "projected"], ["--data", "fixed", "--samples", "48", "--d", "12"],
     ].map { setting in
-        ["sweep", "--engine", "sgd", "--vary", "eta-e=0.01,0.03,0.1", "--vary", "noise=0.5,1", "--t-end", "20", "--points", "5",
+        ["sweep", "--engine", "sgd", "--vary", "eta-e=0.01,0.03,0.1", "--vary", "noise=0.5,1", "--points", "5",
          "--jobs", "1", "--quiet", "--rng", "gsl", "--batch", "16", "--lr", "0.5", "--steps", "30", "--bn-epsilon", "1e-05",
          "--data-seed", "7"] + setting
     }

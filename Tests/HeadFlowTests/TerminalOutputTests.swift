@@ -108,7 +108,7 @@ struct TerminalOutputTests {
     @Test("train: a progress bar with rate and time left on stderr (--progress-after 0); stdout the same with --quiet", .tags(.slow))
     func trainProgress() throws {
         // The bar from the first step (by default it waits a second, and this run may take less).
-        let args = ["train", "--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--steps", "60", "--t-end", "60", "--points", "5",
+        let args = ["train", "--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--steps", "60", "--points", "5",
                     "--progress-after", "0"]
         let loud = try runHeadflow(args + ["--format", "csv"])
         let quiet = try runHeadflow(args + ["--format", "csv", "--quiet"])
@@ -128,7 +128,7 @@ struct TerminalOutputTests {
 
     @Test("train: no bar for a run shorter than --progress-after; a bad value is one line, exit 64")
     func trainProgressDelay() throws {
-        let args = ["train", "--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--steps", "3", "--t-end", "3", "--points", "2"]
+        let args = ["train", "--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--steps", "3", "--points", "2"]
         let silent = try runHeadflow(args + ["--progress-after", "600"])
         #expect(silent.code == 0 && silent.err.isEmpty)
         for bad in ["-1", "nan", "inf"] {

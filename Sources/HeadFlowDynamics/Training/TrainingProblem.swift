@@ -90,7 +90,7 @@ public struct TrainingProblem: Sendable {
         try sampling.validate()
         if target == .ema {
             try RunParameter.check("ema-tau", emaTau)
-            try require(emaTau, "ema-tau", "≥ lr = \(lr) in SGD (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
+            try require(emaTau, "ema-tau", "a finite τ ≥ lr = \(lr) in SGD (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
         }
         if stopGradient == .off, target != .same {
             throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
