@@ -48,20 +48,19 @@ let package = Package(
         // The paper's claims, each a measurement with a verdict.
         .target(
             name: "HeadFlowClaims",
-            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
+            dependencies: ["HeadFlowNumerics", "HeadFlowModel", "HeadFlowDynamics",
                            .product(name: "RealModule", package: "swift-numerics")]
         ),
         // Parameter sweeps: grids, cells, stores, phase and feature-count tables.
         .target(
             name: "HeadFlowSweeps",
-            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
+            dependencies: ["HeadFlowNumerics", "HeadFlowModel", "HeadFlowDynamics",
                            .product(name: "RealModule", package: "swift-numerics")]
         ),
         // Reports: text, JSON, CSV and gnuplot figures of runs, trainings, sweeps and claims.
         .target(
             name: "HeadFlowReport",
-            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
-                           "HeadFlowClaims", "HeadFlowSweeps"]
+            dependencies: ["HeadFlowNumerics", "HeadFlowModel", "HeadFlowDynamics", "HeadFlowClaims", "HeadFlowSweeps"]
         ),
         // The library product: re-exports every layer (one file of `@_exported import`s).
         .target(

@@ -11,9 +11,9 @@ import RealModule
 /// area `v = 9.91256303526217·10⁻³` (Marsaglia & Tsang's constants for 128 layers):
 /// `x₁ = r`, `x_{i+1} = f⁻¹(f(x_i) + v/x_i)`, `f(x) = exp(−x²/2)`, the base
 /// layer's width `x₀ = v/f(r)` (its part beyond `r` is the tail's area), `x₁₂₈ = 0`.
-final class NormalZiggurat: @unchecked Sendable {
+package final class NormalZiggurat: @unchecked Sendable {
     /// The shared tables.
-    static let shared = NormalZiggurat()
+    package static let shared = NormalZiggurat()
 
     static let layers = 128
     static let r = 3.442619855899, v = 9.91256303526217e-3
@@ -41,7 +41,7 @@ final class NormalZiggurat: @unchecked Sendable {
 
     /// Outside the inner rectangle: the tail (`i = 0`) or the wedge test; nil = reject.
     @inline(never)
-    func outside(layer i: Int, x: Double, _ stream: inout PhiloxStream) -> Double? {
+    package func outside(layer i: Int, x: Double, _ stream: inout PhiloxStream) -> Double? {
         if i == 0 {
             // Marsaglia's tail: x = r + e₁/r, accepted when 2e₂ > (e₁/r)².
             while true {

@@ -36,7 +36,7 @@ public enum Philox4x32 {
     /// equal), written as 32 words in block order; the same bits as eight calls
     /// of `block(counter:key:)`. The C kernel (`CPhilox`) runs them in AVX2 lanes
     /// when the CPU has AVX2, else one by one.
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func eightBlocks(counter: SIMD4<UInt32>, key: SIMD2<UInt32>, into out: UnsafeMutablePointer<UInt32>) {
         headflow_philox4x32_10(counter.x, counter.y, counter.z, counter.w, key.x, key.y, out, 8)
     }
@@ -48,12 +48,14 @@ public enum Philox4x32 {
 /// batch and the steps of a run draw from independent streams however they are
 /// scheduled. Words are produced 32 at a time (eight blocks in SIMD lanes).
 package struct PhiloxStream: RandomStream {
-    private let key: SIMD2<UInt32>
-    private var counter: SIMD4<UInt32>
-    private let buffer: PhiloxBuffer
-    private var used: Int
+    // Not private: `uniform()` and `standardNormal()` are inlinable, so the samplers in HeadFlowDynamics
+    // inline them as they did when everything was one module.
+    @usableFromInline let key: SIMD2<UInt32>
+    @usableFromInline var counter: SIMD4<UInt32>
+    @usableFromInline let buffer: PhiloxBuffer
+    @usableFromInline var used: Int
     /// The ziggurat's tables (`NormalZiggurat.shared`), held here so a draw reads them directly.
-    private let zigW: UnsafeMutablePointer<Double>, zigK: UnsafeMutablePointer<UInt32>
+    @usableFromInline let zigW: UnsafeMutablePointer<Double>, zigK: UnsafeMutablePointer<UInt32>
 
     /// The stream `stream` of step `step` under `seed`; `buffer` is scratch owned by one thread at a time.
     package init(seed: UInt64, stream: UInt32, step: UInt64, buffer: PhiloxBuffer) {
@@ -66,7 +68,7 @@ package struct PhiloxStream: RandomStream {
     }
 
     /// The next 32 random bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func next32() -> UInt32 {
         if used == PhiloxBuffer.words {
             Philox4x32.eightBlocks(counter: counter, key: key, into: buffer.words)
@@ -78,7 +80,7 @@ package struct PhiloxStream: RandomStream {
     }
 
     /// Uniform on `(0, 1)`: `(w + ½) 2⁻³²` for the next word `w` (never 0 or 1).
-    @inline(__always)
+    @inlinable @inline(__always)
     package mutating func uniform() -> Double { (Double(next32()) + 0.5) * 0x1p-32 }
 
     /// `count` draws of `N(0, 1)` into `out`: the same values as `count` calls of
@@ -110,7 +112,7 @@ package struct PhiloxStream: RandomStream {
 
     /// `N(0, 1)` by the ziggurat (`NormalZiggurat`), one word per draw but for
     /// the ≈ 1.2 % of draws that fall outside the rectangles.
-    @inline(__always)
+    @inlinable @inline(__always)
     package mutating func standardNormal() -> Double {
         while true {
             let word = next32()
@@ -124,8 +126,8 @@ package struct PhiloxStream: RandomStream {
 
 /// Scratch for 32 Philox words (eight blocks); reused across steps by one chunk.
 package final class PhiloxBuffer: @unchecked Sendable {
-    static let words = 32
-    let words: UnsafeMutablePointer<UInt32>
+    @usableFromInline static let words = 32
+    @usableFromInline let words: UnsafeMutablePointer<UInt32>
     /// A zeroed buffer.
     package init() { words = .allocate(capacity: Self.words); words.initialize(repeating: 0, count: Self.words) }
     deinit { words.deallocate() }

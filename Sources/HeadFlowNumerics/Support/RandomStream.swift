@@ -83,7 +83,7 @@ extension RandomStream {
 /// A discrete law on `0...n` sampled by inversion of its distribution function
 /// (internal): `draw(u)` is the least `x` with `u < F(x)`; `F(n) = 1` exactly.
 package struct InversionTable: Sendable {
-    private let cdf: [Double]
+    @usableFromInline let cdf: [Double]  // not private: `draw` is inlinable (the samplers' inner loops)
 
     /// The law with weights `p` (≥ 0, not all zero; normalized here).
     package init(weights p: [Double]) {
@@ -106,7 +106,7 @@ package struct InversionTable: Sendable {
     }
 
     /// The value for a uniform `u ∈ [0, 1)`.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func draw(_ u: Double) -> Int {
         cdf.withUnsafeBufferPointer { c in
             let last = c.count - 1
