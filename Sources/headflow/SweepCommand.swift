@@ -20,7 +20,7 @@ struct SweepOptions: ParsableArguments {
     var engine: EngineKind = .population
     @OptionGroup(title: "SGD options (--engine sgd; as in headflow train)") var sgd: SGDOptions
     @Option(parsing: .unconditional, help: "Cells run in parallel (default: all cores).")
-    var jobs: Int = Parallel.coreCount
+    var jobs: Int = WorkerPool.coreCount
     @Option(parsing: .unconditional, help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
     var out: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Run only the cells with index mod n = i (0 ≤ i < n); join the shards with headflow merge.", valueName: "i/n"))

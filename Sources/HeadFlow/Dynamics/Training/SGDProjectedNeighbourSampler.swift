@@ -31,6 +31,8 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
     private let loss: BatchNormLoss
     private let layout: SGDBatchLayout
     private let streams: SGDStreams
+    /// The threads that run the chunks (persistent across steps).
+    private let pool: WorkerPool
     private let emaRate: Double?
     private let throughTarget: Bool
     private var spectral: SGDSpectralHead?
@@ -58,6 +60,7 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
         loss = BatchNormLoss(epsilon: problem.epsilon)
         layout = SGDBatchLayout(model: model, batch: problem.batch, neurons: m)
         streams = SGDStreams(generator: generator, seed: problem.dataSeed, chunks: layout.chunks.count)
+        pool = WorkerPool(threads: min(threads, layout.chunks.count))
         let start = problem.start
         a = start.a; e = start.e
         r = Matrix(rows: b, cols: m)
@@ -82,7 +85,7 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
             x.storage.withUnsafeBufferPointer { (shared + o).update(from: $0.baseAddress!, count: $0.count) }
         }
         let step = stepIndex
-        Parallel.forEach(layout.chunks.count, threads: threads) { c in streams.run(self, chunk: c, step: step) }
+        pool.run(layout.chunks.count) { c in streams.run(self, chunk: c, step: step) }
         let (f1, f2) = layout.outputs()
         if spectral != nil { e = try spectral!.update(outputs: f1) }
         let ev: BatchNormLossEvaluation

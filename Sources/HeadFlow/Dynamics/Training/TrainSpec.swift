@@ -81,6 +81,6 @@ public struct TrainSpec: Equatable, Sendable {
 
     /// The solver this spec names (`threads` nil: all cores).
     public var solver: SGDSolver {
-        SGDSolver(sampler: sampler, generator: generator, threads: threads ?? Parallel.coreCount)
+        SGDSolver(sampler: sampler, generator: generator, threads: threads ?? WorkerPool.coreCount)
     }
 }
