@@ -21,7 +21,10 @@
 ///   distinct, so the `Qξ_p` stay independent given all `z_p`).
 /// - A spectral head: `E` from `SGDSpectralHead` before the loss, never trained.
 ///
-/// It draws `b` Gaussians per noise patch, so its stream differs from `SGDProjectedSampler`'s.
+/// It draws `b` Gaussians per noise patch, so with the EMA target its stream differs from
+/// `SGDProjectedSampler`'s. With every mechanism off (`b = m`) it is that sampler, which the solver
+/// then uses: the same trajectory bit for bit for `m ≠ 2`, and to rounding for `m = 2`, whose
+/// register kernel folds `σ_ξ` into `R` (`SGDProjectedAgreementTests`).
 final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     let model: DataModel
     let k: Int, m: Int, b: Int, nu: Int
