@@ -12,7 +12,7 @@ enum ClaimFlow {
         PopulationSolver(settings: spec.settings).solve(try spec.problem(), saveat: sampling ?? spec.sampling, events: events)
     }
 
-    /// Solves independent presets on both cores (`Parallel.map`), results in
+    /// Solves independent presets on both cores (`WorkerPool.map`), results in
     /// input order. Every preset is validated first.
     static func solveAll(_ specs: [RunSpec]) throws(ParameterError) -> [Trajectory] {
         try Ensemble.solve(specs)
@@ -85,7 +85,7 @@ enum ClaimFlow {
         var elapsed = 0.0, piece = min(specs.first?.tEnd ?? horizon, horizon)
         while elapsed < horizon, !open.isEmpty, specs.count - open.count < quorum {
             let length = piece
-            let advanced = Parallel.map(open.map { cursors[$0] }) { c -> (FlowCursor, Result<Double?, ClaimRunFailure>) in
+            let advanced = WorkerPool.map(open.map { cursors[$0] }) { c -> (FlowCursor, Result<Double?, ClaimRunFailure>) in
                 var c = c
                 let r = c.advance(length, find: find)
                 return (c, r)

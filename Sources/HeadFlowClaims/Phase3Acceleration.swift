@@ -85,7 +85,7 @@ public struct Phase3Acceleration: Claim {
         _ = try ref.problem()
         let dense = densePoints, horizon = referenceHorizon * ref.tEnd
         // The two arms are independent: one per core.
-        let arms = Parallel.map([0, 1]) { arm -> Result<(Double?, Double), ClaimRunFailure> in
+        let arms = WorkerPool.map([0, 1]) { arm -> Result<(Double?, Double), ClaimRunFailure> in
             if arm == 0 {
                 guard let t = try? ClaimFlow.solve(preset, sampling: .linear(points: dense)) else { return .failure(ClaimRunFailure("invalid preset")) }
                 if let f = ClaimFlow.failure(t, "with head") { return .failure(ClaimRunFailure(f)) }

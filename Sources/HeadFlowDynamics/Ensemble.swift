@@ -12,13 +12,13 @@ public enum Ensemble {
     /// that trajectory's status. `keep: .endpoints` keeps only the first and
     /// last samples (events and peaks unchanged). `progress(done, total)` is
     /// called as runs finish (from worker threads).
-    public static func solve(_ specs: [RunSpec], jobs: Int = Parallel.coreCount, keep: SampleKeeping = .all,
+    public static func solve(_ specs: [RunSpec], jobs: Int = WorkerPool.coreCount, keep: SampleKeeping = .all,
                              progress: (@Sendable (Int, Int) -> Void)? = nil) throws(ParameterError) -> [Trajectory] {
         var jobsList: [(PopulationProblem, IntegratorSettings, SampleTimes)] = []
         for s in specs { jobsList.append((try s.problem(), s.settings, s.sampling)) }
         let done = Atomic<Int>(0)
         let total = specs.count
-        return Parallel.map(jobsList, jobs: jobs) { job in
+        return WorkerPool.map(jobsList, threads: jobs) { job in
             defer { progress?(done.wrappingAdd(1, ordering: .relaxed).newValue, total) }
             return PopulationSolver(settings: job.1).solve(job.0, saveat: job.2, keep: keep)
         }

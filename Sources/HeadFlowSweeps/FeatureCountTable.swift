@@ -80,7 +80,7 @@ public struct FeatureCountTable: Sendable {
     /// Runs every (k, head, seed) on `jobs` threads; cells in row-major order
     /// (k, then head), so the result does not depend on `jobs`.
     /// `progress(done, total)` is called as runs finish.
-    public func compute(jobs: Int = Parallel.coreCount,
+    public func compute(jobs: Int = WorkerPool.coreCount,
                         progress: (@Sendable (Int, Int) -> Void)? = nil) throws(ParameterError) -> [Cell] {
         try validate()
         var specs: [RunSpec] = []

@@ -1,8 +1,7 @@
-import Dispatch
 import Synchronization
 import HeadFlowNumerics
 
-/// Runs the cells of a grid on up to `jobs` threads. Each finished cell is
+/// Runs the cells of a grid on up to `jobs` threads (a `WorkerPool`). Each finished cell is
 /// handed to `finished` at once (serialized: one call at a time) — the store
 /// writes it there, the CLI advances its progress bar — and the results come
 /// back ordered by cell index, so the output never depends on `--jobs`.
@@ -15,7 +14,7 @@ public struct SweepRunner: Sendable {
     public let jobs: Int
 
     /// A runner of `grid` with `engine` on `jobs` threads.
-    public init(grid: SweepGrid, engine: any SweepEngine, jobs: Int = Parallel.coreCount) {
+    public init(grid: SweepGrid, engine: any SweepEngine, jobs: Int = WorkerPool.coreCount) {
         self.grid = grid; self.engine = engine; self.jobs = max(1, jobs)
     }
 
@@ -26,21 +25,16 @@ public struct SweepRunner: Sendable {
         let n = cells.count
         if n == 0 { return [] }
         let state = RunnerState<E>(count: n)
-        let next = Atomic<Int>(0)
         let grid = self.grid, engine = self.engine
-        let work: @Sendable (Int) -> Void = { _ in
-            while !state.stopped {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= n { break }
-                let result: CellResult
-                do throws(ParameterError) { result = engine.run(try grid.cell(cells[i])) } catch {
-                    result = CellResult(index: cells[i], values: [], parameters: .null, rejected: error.description)
-                }
-                state.finish(i, result, finished)
+        // Once the sink has thrown, the cells still unclaimed return at once.
+        WorkerPool(threads: min(jobs, n)).run(n) { i in
+            if state.stopped { return }
+            let result: CellResult
+            do throws(ParameterError) { result = engine.run(try grid.cell(cells[i])) } catch {
+                result = CellResult(index: cells[i], values: [], parameters: .null, rejected: error.description)
             }
+            state.finish(i, result, finished)
         }
-        let workers = min(jobs, n)
-        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
         if let e = state.error { throw e }
         return state.results()
     }

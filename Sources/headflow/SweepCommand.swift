@@ -19,7 +19,7 @@ struct SweepOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train: --batch, --lr, … act).")
     var engine: EngineKind = .population
     @Option(parsing: .unconditional, help: "Cells run in parallel (default: all cores).")
-    var jobs: Int = Parallel.coreCount
+    var jobs: Int = WorkerPool.coreCount
     @Option(parsing: .unconditional, help: ArgumentHelp("Write each finished cell here at once; a re-run with the same DIR skips finished cells.", valueName: "DIR"))
     var out: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Run only the cells with index mod n = i (0 ≤ i < n); join the shards with headflow merge.", valueName: "i/n"))

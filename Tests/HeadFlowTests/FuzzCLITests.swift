@@ -129,8 +129,8 @@ func fuzzViolation(_ args: [String], _ r: CLIRun, options: [String]) -> String? 
     case .signal: return "killed by signal \(r.signal!): \(r.err.suffix(300))"
     case .other: return "exit \(r.code)"
     case .success:
-        // (A help request the parser recognises, `-h=1`, prints the help instead.)
-        if let i = args.firstIndex(of: "--format"), args.indices.contains(i + 1), args[i + 1] == "json", !r.out.hasPrefix("OVERVIEW:"),
+        if r.out.hasPrefix("OVERVIEW:") || r.out.hasPrefix("USAGE:") { return nil }  // a help request the parser saw (`-h=1`)
+        if let i = args.firstIndex(of: "--format"), args.indices.contains(i + 1), args[i + 1] == "json",
            (try? JSONSerialization.jsonObject(with: Data(r.out.utf8))) == nil {
             return "exit 0 with --format json but stdout is not strict JSON: \(r.out.prefix(120))"
         }

@@ -98,7 +98,7 @@ func isserlisEstimates(_ g: NoiseGram, sigma: Double, samples n: Int, seed: UInt
     let controls = 11, outputs = 4, width = controls + outputs
     let chunk = 100_000, chunks = (n + chunk - 1) / chunk
     // Each chunk: its own stream; the Gram matrix XᵀX (CBLAS) and the column sums of X.
-    let parts = Parallel.map(Array(0..<chunks)) { (c: Int) -> (Matrix, [Double]) in
+    let parts = WorkerPool.map(Array(0..<chunks)) { (c: Int) -> (Matrix, [Double]) in
         let rows = min(chunk, n - c * chunk)
         let rng = RandomSource(seed: seed &* 1_000_003 &+ UInt64(c))
         var z = [Double](repeating: 0, count: 2 * rows)

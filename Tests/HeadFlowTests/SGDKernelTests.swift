@@ -1,29 +1,13 @@
 import CPhilox
-import Synchronization
 import Testing
 @testable import HeadFlowNumerics
 @testable import HeadFlowModel
 
-/// The fast paths of an SGD step give the bits of their plain forms: the worker team runs every
-/// index once, the ziggurat's bulk fill is the one-by-one stream, and the batch loss's SIMD loops
-/// are its scalar loops.
+/// The fast paths of an SGD step give the bits of their plain forms: the ziggurat's bulk fill is
+/// the one-by-one stream, and the batch loss's SIMD loops are its scalar loops (the pool that runs
+/// the chunks: `WorkerPoolTests`).
 @Suite("SGD step kernels")
 struct SGDKernelTests {
-    @Test("a worker team calls body(i) exactly once for every i of every job", arguments: [1, 2, 5])
-    func teamRunsEveryIndexOnce(threads: Int) {
-        let team = WorkerTeam(threads: threads)
-        let slots = UnsafeMutablePointer<Int>.allocate(capacity: 100)
-        defer { slots.deallocate() }
-        for job in 0..<300 {
-            let count = [0, 1, 3, 16, 100][job % 5]
-            slots.initialize(repeating: 0, count: 100)
-            let hits = Atomic<Int>(0)
-            team.run(count) { i in slots[i] += 1; hits.add(1, ordering: .relaxed) }
-            #expect(hits.load(ordering: .relaxed) == count)
-            #expect((0..<100).allSatisfy { slots[$0] == ($0 < count ? 1 : 0) }, "job \(job), \(count) indices")
-        }
-    }
-
     /// The C inner-rectangle step against the same test written here, word by word.
     @Test("the ziggurat's bulk accept step matches the scalar rule, stopping at the first rejection")
     func zigguratAccept() {

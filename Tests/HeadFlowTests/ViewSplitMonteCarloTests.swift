@@ -12,7 +12,7 @@ func viewSplitEstimates(_ model: DataModel, samples n: Int, seed: UInt64) -> [Es
     precondition(model.dimension == model.featureCount + 1, "one noise coordinate")
     let chunk = 10_000, chunks = (n + chunk - 1) / chunk
     let k = model.featureCount, d = model.dimension, P = model.patches
-    let parts = Parallel.map(Array(0..<chunks)) { (c: Int) -> [Double] in
+    let parts = WorkerPool.map(Array(0..<chunks)) { (c: Int) -> [Double] in
         let rows = min(chunk, n - c * chunk)
         let batch = SampleGenerator(model: model, source: RandomSource(seed: seed &* 7_919 &+ UInt64(c))).batch(rows)
         var sums = [Double](repeating: 0, count: 6)

@@ -33,8 +33,7 @@ final class SGDBatchLayout: @unchecked Sendable {
     init(model: DataModel, batch n: Int, neurons m: Int) {
         self.n = n; self.m = m; k = model.featureCount; s = model.featurePatches
         noisePerSample = model.patches - model.featurePatches
-        let count = min(Self.maxChunks, n)
-        chunks = (0..<count).map { c in (c * n / count)..<((c + 1) * n / count) }
+        chunks = WorkerPool.partition(n, parts: Self.maxChunks)
         features = .allocate(capacity: n); features.initialize(repeating: 0, count: n)
         signs = .allocate(capacity: n); signs.initialize(repeating: 1, count: n)
         featureIn1 = .allocate(capacity: n); featureIn1.initialize(repeating: 0, count: n)

@@ -21,6 +21,8 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     private let loss: BatchNormLoss
     private let layout: SGDBatchLayout
     private let streams: SGDStreams
+    /// The threads that run the chunks (persistent across steps).
+    private let pool: WorkerPool
     private let dataset: SGDFixedDataSet?
     private var stepIndex = 0
     /// `W` (d×m row-major): rows `0..<k` are `A`, rows `k..<d` are `W_⊥`.
@@ -53,6 +55,7 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         loss = BatchNormLoss(epsilon: problem.epsilon)
         layout = SGDBatchLayout(model: model, batch: problem.batch, neurons: m)
         streams = SGDStreams(generator: generator, seed: problem.dataSeed, chunks: layout.chunks.count)
+        pool = WorkerPool(threads: min(threads, layout.chunks.count))
         let perSample = model.patches - model.featurePatches
         w = .allocate(capacity: d * m); w.initialize(repeating: 0, count: d * m)
         u = .allocate(capacity: max(1, problem.batch * m * width))
@@ -99,7 +102,7 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
             dataset.fill(layout, noise: xi, a: w, target: emaRate == nil ? nil : UnsafePointer(wTarget), stream: &main)
         }
         let step = stepIndex
-        Parallel.forEach(layout.chunks.count, threads: threads) { c in streams.run(self, chunk: c, step: step) }
+        pool.run(layout.chunks.count) { c in streams.run(self, chunk: c, step: step) }
         let (f1, f2) = layout.outputs()
         if spectral != nil { e = try spectral!.update(outputs: f1) }
         let ev: BatchNormLossEvaluation

@@ -25,7 +25,10 @@ import HeadFlowModel
 ///   distinct, so the `Qξ_p` stay independent given all `z_p`).
 /// - A spectral head: `E` from `SGDSpectralHead` before the loss, never trained.
 ///
-/// It draws `b` Gaussians per noise patch, so its stream differs from `SGDProjectedSampler`'s.
+/// It draws `b` Gaussians per noise patch, so with the EMA target its stream differs from
+/// `SGDProjectedSampler`'s. With every mechanism off (`b = m`) it is that sampler, which the solver
+/// then uses: the same trajectory bit for bit for `m ≠ 2`, and to rounding for `m = 2`, whose
+/// register kernel folds `σ_ξ` into `R` (`SGDProjectedAgreementTests`).
 final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     let model: DataModel
     let k: Int, m: Int, b: Int, nu: Int
@@ -35,6 +38,8 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
     private let loss: BatchNormLoss
     private let layout: SGDBatchLayout
     private let streams: SGDStreams
+    /// The threads that run the chunks (persistent across steps).
+    private let pool: WorkerPool
     private let emaRate: Double?
     private let throughTarget: Bool
     private var spectral: SGDSpectralHead?
@@ -62,6 +67,7 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
         loss = BatchNormLoss(epsilon: problem.epsilon)
         layout = SGDBatchLayout(model: model, batch: problem.batch, neurons: m)
         streams = SGDStreams(generator: generator, seed: problem.dataSeed, chunks: layout.chunks.count)
+        pool = WorkerPool(threads: min(threads, layout.chunks.count))
         let start = problem.start
         a = start.a; e = start.e
         r = Matrix(rows: b, cols: m)
@@ -86,7 +92,7 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
             x.storage.withUnsafeBufferPointer { (shared + o).update(from: $0.baseAddress!, count: $0.count) }
         }
         let step = stepIndex
-        Parallel.forEach(layout.chunks.count, threads: threads) { c in streams.run(self, chunk: c, step: step) }
+        pool.run(layout.chunks.count) { c in streams.run(self, chunk: c, step: step) }
         let (f1, f2) = layout.outputs()
         if spectral != nil { e = try spectral!.update(outputs: f1) }
         let ev: BatchNormLossEvaluation

@@ -44,7 +44,7 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     private let shared: UnsafeMutablePointer<Double>
     private let scratch: UnsafeMutablePointer<Double>
     /// The threads that run the chunks (persistent across steps).
-    private let team: WorkerTeam
+    private let pool: WorkerPool
     /// The batch loss's buffers; `S`, `GᵀG` and `∂L̂/∂A` of a step.
     private let bn: BatchNormWorkspace
     private let small: UnsafeMutablePointer<Double>
@@ -74,7 +74,7 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         shared = .allocate(capacity: (k + m) * m)
         scratch = .allocate(capacity: layout.chunks.count * max(2 * m, layout.noisePerSample * m))
         bn = BatchNormWorkspace(n: problem.batch, m: m)
-        team = WorkerTeam(threads: min(threads, layout.chunks.count))
+        pool = WorkerPool(threads: min(threads, layout.chunks.count))
         small = .allocate(capacity: 2 * m * m + k * m)
         slopes = .allocate(capacity: problem.batch * m)
     }
@@ -87,7 +87,7 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         for i in 0..<(k * m) { shared[i] = a.storage[i] }
         for i in 0..<mm { shared[k * m + i] = r.storage[i] }
         let step = stepIndex
-        team.run(layout.chunks.count) { c in streams.run(self, chunk: c, step: step) }
+        pool.run(layout.chunks.count) { c in streams.run(self, chunk: c, step: step) }
         let lossValue: Double
         do {
             lossValue = try e.storage.withUnsafeBufferPointer { (h: UnsafeBufferPointer<Double>) throws(DegenerateBatch) in

@@ -1,8 +1,8 @@
 import HeadFlowNumerics
 import HeadFlowModel
 
-/// One SGD sampler's state and step (internal): `SGDFullSampler` and
-/// `SGDProjectedSampler` conform.
+/// One SGD sampler's state and step (internal): `SGDFullSampler`, `SGDProjectedSampler`
+/// and `SGDProjectedNeighbourSampler` conform.
 protocol SGDStepper: AnyObject {
     /// Takes one step on a fresh batch; returns the batch loss `L̂` before the update.
     func step() throws(SGDStepFailure) -> Double

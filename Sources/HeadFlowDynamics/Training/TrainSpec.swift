@@ -67,6 +67,6 @@ public struct TrainSpec: Equatable, Sendable {
 
     /// The solver this spec names (`threads` nil: all cores).
     public var solver: SGDSolver {
-        SGDSolver(sampler: run.sampler, generator: run.rng, threads: threads ?? Parallel.coreCount)
+        SGDSolver(sampler: run.sampler, generator: run.rng, threads: threads ?? WorkerPool.coreCount)
     }
 }

@@ -4,24 +4,35 @@ import Synchronization
 import Glibc
 #endif
 
-/// A fixed team of `threads − 1` helper threads that, with the caller, run the indices of
-/// one job at a time (internal): `run(count, body)` calls `body(i)` once for every
-/// `i < count` and returns when all are done, like `Parallel.forEach`, without waking a
-/// thread pool per call. Between jobs a helper polls for the next one for a short while
-/// (≈ 0.1 ms, yielding the core now and then), then sleeps on a semaphore until woken, so an
-/// idle team costs nothing; the caller, once no index is left to claim, polls ≈ 20 µs for
-/// the helpers' last ones and then sleeps until the last one ends.
+/// The one way headflow runs many things in parallel: a fixed team of `threads − 1`
+/// persistent helper threads that, with the caller, run the indices of one job at a time.
 ///
-/// Which thread runs which `i` is unspecified: `body` must write only what `i` owns.
-/// One caller at a time (the team is owned by one solver).
-package final class WorkerTeam: @unchecked Sendable {
-    /// Threads taking part in a job, the caller's included.
-    package let threads: Int
+/// A job is `0..<count`, a partition fixed by the caller (grid cells, seeds, the chunks of
+/// an SGD batch — see `partition(_:parts:)`), never by the number of threads. `run` calls
+/// `body(i)` once for every index; `map` returns `body(i)` in index order. Which thread runs
+/// which index is unspecified, so a body that writes only what its index owns, and a
+/// reduction over the results in index order on the caller, give the same bits for any
+/// `threads` and any scheduling.
+///
+/// Helpers live as long as the pool: a solver that runs a job per step (microseconds) owns
+/// one and wakes no thread pool per step. Between jobs a helper polls for the next one for a
+/// short while (≈ 0.1 ms, yielding the core now and then), then sleeps on a semaphore until
+/// woken, so an idle pool costs nothing; the caller, once no index is left to claim, polls
+/// ≈ 20 µs for the helpers' last ones and then sleeps until the last one ends.
+///
+/// One caller at a time per pool (its owner). Pools nest: a body may make and run its own.
+public final class WorkerPool: @unchecked Sendable {
+    /// The number of cores the system reports.
+    public static var coreCount: Int { System.activeProcessorCount }
+
+    /// Threads taking part in a job, the caller's included (1 … 65).
+    public let threads: Int
     private let core: Core
     private var handles: [pthread_t] = []
 
-    /// A team of `threads` (1 … 65; 1: `run` is a plain loop on the caller's thread).
-    package init(threads: Int) {
+    /// A pool of `threads` threads, the caller's included (clamped to 1 … 65; with 1, a job is
+    /// a plain loop on the caller's thread and no thread is started).
+    public init(threads: Int) {
         self.threads = min(max(1, threads), 65)
         core = Core(helpers: self.threads - 1)
         for h in 0..<(self.threads - 1) {
@@ -43,10 +54,44 @@ package final class WorkerTeam: @unchecked Sendable {
         for handle in handles { pthread_join(handle, nil) }
     }
 
-    /// Calls `body(i)` for every `i` in `0..<count` on the team's threads (the caller's among them).
-    package func run(_ count: Int, _ body: (Int) -> Void) {
+    /// `parts` contiguous non-empty ranges covering `0..<count` (`min(parts, count)` of them,
+    /// part `c` is `c·count/parts ..< (c+1)·count/parts`): a partition fixed by `count` and
+    /// `parts` alone, never by the number of threads.
+    public static func partition(_ count: Int, parts: Int) -> [Range<Int>] {
+        let p = min(max(1, parts), count)
+        if p <= 0 { return [] }
+        return (0..<p).map { c in (c * count / p)..<((c + 1) * count / p) }
+    }
+
+    /// Calls `body(i)` once for every `i` in `0..<count` on the pool's threads (the caller's
+    /// among them) and returns when all are done. `body` must write only what `i` owns.
+    public func run(_ count: Int, _ body: (Int) -> Void) {
         if threads == 1 || count <= 1 || handles.isEmpty { for i in 0..<count { body(i) }; return }
-        withoutActuallyEscaping(body) { body in core.run(count, body) }
+        withoutActuallyEscaping(body) { body in
+            var start = 0
+            while start < count {
+                let length = min(count - start, Core.maxIndices), offset = start
+                if offset == 0 { core.run(length, body) } else { core.run(length) { body(offset + $0) } }
+                start += length
+            }
+        }
+    }
+
+    /// `[body(0), …, body(count − 1)]`, computed on the pool's threads; the results are in
+    /// index order, so they do not depend on scheduling.
+    public func map<R>(_ count: Int, _ body: (Int) -> R) -> [R] {
+        if count <= 0 { return [] }
+        let slots = SlotBuffer<R>(count: count)
+        run(count) { i in slots.set(i, body(i)) }
+        return slots.values()
+    }
+
+    /// `items.map(body)` on a pool of up to `threads` threads made for the call (at most one
+    /// per item); results in input order. `body` must not share mutable state across calls
+    /// (each call owns its RNG, solver, …).
+    public static func map<T: Sendable, R: Sendable>(_ items: [T], threads: Int = WorkerPool.coreCount,
+                                                     _ body: @Sendable (T) -> R) -> [R] {
+        WorkerPool(threads: min(threads, items.count)).map(items.count) { body(items[$0]) }
     }
 
     private final class Helper {
@@ -58,6 +103,8 @@ package final class WorkerTeam: @unchecked Sendable {
     /// (16 bits) and the next unclaimed index (low 16 bits), so a helper claims an index of the
     /// job it saw with one compare-and-swap, and never one of a later job.
     private final class Core: @unchecked Sendable {
+        /// The most indices one `run` of the core takes (the pool's `run` slices longer jobs).
+        static let maxIndices = 0xFFFF
         let state = Atomic<UInt64>(0)
         let finished = Atomic<Int>(0)
         let stopping = Atomic<Bool>(false)
@@ -84,7 +131,7 @@ package final class WorkerTeam: @unchecked Sendable {
         }
 
         func run(_ count: Int, _ job: @escaping (Int) -> Void) {
-            precondition(count < 1 << 16, "WorkerTeam: at most 65535 indices per job")
+            precondition(count <= Self.maxIndices, "WorkerPool: at most 65535 indices per job slice")
             body = job
             generation = (generation + 1) & 0xFFFF_FFFF
             finished.store(0, ordering: .relaxed)
@@ -167,5 +214,30 @@ package final class WorkerTeam: @unchecked Sendable {
             clock_gettime(CLOCK_MONOTONIC, &t)
             return t.tv_sec * 1_000_000_000 + t.tv_nsec
         }
+    }
+}
+
+/// Write-once result slots, one per index, each written by exactly one thread.
+private final class SlotBuffer<R>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<R?>
+    private let count: Int
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: count)
+        base.initialize(repeating: nil, count: count)
+    }
+    deinit { base.deinitialize(count: count); base.deallocate() }
+    func set(_ i: Int, _ v: R) { base[i] = v }
+    func values() -> [R] { (0..<count).map { base[$0]! } }
+}
+
+/// Core count without Foundation.
+enum System {
+    static var activeProcessorCount: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 2
+        #endif
     }
 }
