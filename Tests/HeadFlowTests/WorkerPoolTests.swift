@@ -37,6 +37,25 @@ struct WorkerPoolTests {
         #expect(WorkerPool.map([Int](), threads: threads) { $0 }.isEmpty)
     }
 
+    // A pool made and used at once (`WorkerPool.map`, a sweep's cells) runs its indices on its helper threads too:
+    // two indices that each wait for the other to start both finish only if two threads run them. With one thread
+    // the first waits out its 10 s bound and the test fails (it does not hang).
+    @Test("a fresh pool's first job runs on its helpers too (two indices that wait for each other)")
+    func freshPoolIsParallel() {
+        for _ in 0..<20 {
+            let started = Atomic<Int>(0)
+            let met = WorkerPool(threads: 2).map(2) { _ -> Bool in
+                started.add(1, ordering: .sequentiallyConsistent)
+                let deadline = ContinuousClock.now + .seconds(10)
+                while started.load(ordering: .sequentiallyConsistent) < 2 {
+                    if ContinuousClock.now > deadline { return false }
+                }
+                return true
+            }
+            #expect(met == [true, true])
+        }
+    }
+
     @Test("pools nest: a body may run a pool of its own")
     func nested() {
         let sums = WorkerPool.map(Array(0..<6), threads: 2) { i in

@@ -180,7 +180,10 @@ public final class WorkerPool: @unchecked Sendable {
 
         /// Helper `h`'s loop: poll for a new job (≈ 0.1 ms), then sleep until woken.
         func serve(_ h: Int) {
-            var seen = state.load(ordering: .acquiring) >> 32
+            // Generation 0 is the state before any job: a helper that starts after the first job was posted
+            // (a pool made and used at once, as `WorkerPool.map` and a sweep do) must still join that job, so it
+            // starts from 0, not from the generation it finds.
+            var seen: UInt64 = 0
             while !stopping.load(ordering: .relaxed) {
                 let deadline = Self.now() + 100_000
                 var s = state.load(ordering: .acquiring), spins = 0
