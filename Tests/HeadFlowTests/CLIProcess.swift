@@ -55,6 +55,12 @@ func freshDirectory(_ name: String) throws -> URL {
 
 import Testing
 
+extension Tag {
+    /// A test that takes seconds even optimised (fuzzing, Monte Carlo with millions of draws, claims,
+    /// Slurm, long CLI workloads): `scripts/test --fast` skips it, `scripts/test` runs it.
+    @Tag static var slow: Self
+}
+
 /// The subprocess helper itself: it reports the exit code and both streams, and a time limit kills.
 @Suite("the CLI subprocess helper")
 struct CLIProcessTests {
