@@ -69,10 +69,6 @@ struct RunOptions: ParsableArguments {
         return RunParameter.all.compactMap { p in byProperty[p.propertyName].map { (p, $0) } }
     }
 
-    /// The library value these options name over the defaults for `engine`; a `ParameterError` names the bad
-    /// option, or one given that cannot act there.
-    func spec(engine: RunParameter.Engines) throws(ParameterError) -> RunSpec { try spec(over: RunSpec(), engine: engine) }
-
     /// `base` (the defaults or a named preset) with every given option applied, validated, and every given
     /// option checked to act when `engine` solves it. `--neurons` not given: the columns of `--init-a` (or `--init-b`) when one is.
     func spec(over base: RunSpec, engine: RunParameter.Engines) throws(ParameterError) -> RunSpec {
