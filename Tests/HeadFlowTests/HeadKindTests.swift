@@ -46,3 +46,23 @@ struct HeadKindTests {
         }
     }
 }
+
+@Suite("Head rules: SGD's step")
+struct HeadRuleSGDStepTests {
+    // E ← E − rate·(g ∘ mask), entry by entry (the first entry included), for rate 1 and a small rate; rate 0 moves nothing.
+    @Test("E ← E − rate · (∂L̂/∂E ∘ mask)", arguments: [1.0, 0.25, 0])
+    func step(rate: Double) {
+        let e0 = Matrix([[1, 0.5], [-0.25, 2]]), g = Matrix([[3, -1], [2, 4]])
+        for head in HeadKind.allCases {
+            let mask = head.trainableMask(neurons: 2)
+            var e = e0
+            head.rule.sgdStep(&e, gradient: g, mask: mask, rate: rate)
+            for i in 0..<4 {
+                #expect(e.storage[i] == e0.storage[i] - rate * g.storage[i] * mask.storage[i], "\(head) entry \(i)")
+            }
+        }
+        var full = e0
+        TrainedHead.full.sgdStep(&full, gradient: g, mask: TrainedHead.full.trainableMask(neurons: 2), rate: rate)
+        #expect(full.storage[0] == 1 - 3 * rate)  // an independent number: the (1,1) entry of the full head
+    }
+}
