@@ -73,7 +73,7 @@ public struct BoundarySearch: Sendable {
     /// What solves a point.
     public let engine: any SweepEngine
 
-    /// A search along `along ∈ [low, high]` on every cell of `axes` over `base`. A parameter taking no value ≤ 0
+    /// A search along `along ∈ [low, high]` on every cell of `axes` over `base`. A parameter taking no negative value
     /// (a rate, a size, a magnitude: `eta-e-ratio`, `d`, `noise`) is bisected in `log x` and needs `0 < low`;
     /// others (`init-a[1,2]`) in `x`. Throws a `ParameterError` naming `along`, `between`, `scan`, `rel-precision`
     /// or the grid's option.
@@ -118,16 +118,12 @@ public struct BoundarySearch: Sendable {
             + ", alpha[ℓ], init-a[ℓ,j], init-b[j,r]"
     }
 
-    /// True when `p` takes no value ≤ 0 in `base` (`−1` and `0` are both rejected by the table's range): a rate,
-    /// a size or a magnitude, bisected in `log x`.
+    /// True when `p` takes no negative value in `base` (the table's range rejects `−1`): a rate, a size or a
+    /// magnitude (`η_E ≥ 0`, `d ≥ 1`, `σ_ξ > 0`), bisected in `log x` (so its line needs `lo > 0`).
     static func takesOnlyPositive(_ p: SweepParameter, base: RunSpec) -> Bool {
-        for x in [-1.0, 0.0] {
-            var s = base
-            let v: SweepValue = p.kind == .integer ? .integer(Int(x)) : .real(x)
-            guard (try? s.set(p, to: v)) != nil else { continue }
-            if (try? s.validate()) != nil { return false }
-        }
-        return true
+        var s = base
+        guard (try? s.set(p, to: p.kind == .integer ? .integer(-1) : .real(-1))) != nil else { return true }
+        return (try? s.validate()) == nil
     }
 
     /// Number of lines: the cells of the `--vary` grid (1 without `--vary`).
