@@ -81,7 +81,7 @@ public struct BoundarySearch: Sendable {
                 target: BoundaryTarget, engine: any SweepEngine) throws(ParameterError) {
         let notNumeric = ParameterError("along", must: "a numeric parameter (not seed or a choice): \(Self.numericNames)", got: "\"\(name)\"")
         guard let p = try? SweepParameter(parsing: name) else { throw notNumeric }
-        guard p.kind.isNumeric, !p.isSeed else {
+        guard p.kind.isNumeric, !Self.seeds.contains(p.name) else {
             throw ParameterError("along", must: "a numeric parameter (not seed or a choice): \(Self.numericNames)", got: "\"\(name)\"")
         }
         let ends = between.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingSpaces) }
@@ -112,9 +112,12 @@ public struct BoundarySearch: Sendable {
         search = SwitchSearch(scale: positive ? .log : .linear, integral: integral, relativePrecision: relativePrecision)
     }
 
-    /// The names `--along` accepts: the numeric `--vary` names but `seed`.
+    /// Seeds: numbers that name a draw, not a quantity along which anything changes continuously.
+    static let seeds: Set<String> = ["seed", "data-seed"]
+
+    /// The names `--along` accepts: the numeric `--vary` names but the seeds.
     public static var numericNames: String {
-        SweepParameter.simple.filter { $0.1 != .named("seed") && SweepParameter($0.1).kind.isNumeric }.map(\.0).joined(separator: ", ")
+        SweepParameter.simple.filter { !seeds.contains($0.0) && SweepParameter($0.1).kind.isNumeric }.map(\.0).joined(separator: ", ")
             + ", alpha[ℓ], init-a[ℓ,j], init-b[j,r]"
     }
 
@@ -122,7 +125,8 @@ public struct BoundarySearch: Sendable {
     /// magnitude (`η_E ≥ 0`, `d ≥ 1`, `σ_ξ > 0`), bisected in `log x` (so its line needs `lo > 0`).
     static func takesOnlyPositive(_ p: SweepParameter, base: RunSpec) -> Bool {
         var s = base
-        guard (try? s.set(p, to: p.kind == .integer ? .integer(-1) : .real(-1))) != nil else { return true }
+        // A value the parameter cannot even hold (a seed, an entry of a matrix not given) is for the grid to reject.
+        guard (try? s.set(p, to: p.kind == .integer ? .integer(-1) : .real(-1))) != nil else { return p.kind == .integer }
         return (try? s.validate()) == nil
     }
 

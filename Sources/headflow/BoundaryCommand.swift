@@ -114,3 +114,22 @@ func reportFailures(_ result: BoundaryResult) {
     if failed > 0 { printError("headflow: \(failed) point\(failed == 1 ? "" : "s") failed (integration) in \(result.failed.count) of \(result.expected.count) lines; listed, never a switch") }
     if missing > 0 { printError("headflow: \(missing) of \(result.expected.count) lines not run") }
 }
+
+/// Whether `path` is a boundary's output: a `--out` directory with a boundary manifest, or a JSON list.
+func isBoundary(_ path: String) -> Bool {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return false }
+    if isDir.boolValue { return (try? SweepStore.readJSON(path + "/sweep.json"))?["format"]?.stringValue == BoundarySearch.format }
+    guard let head = FileManager.default.contents(atPath: path)?.prefix(64) else { return false }
+    return String(decoding: head, as: UTF8.self).drop { $0.isWhitespace }.first == "["
+}
+
+/// Loads boundary outputs: one JSON list, or `--out` directories (merged); any problem is one line, exit 64.
+func loadBoundaries(_ paths: [String]) throws -> (BoundarySearch?, BoundaryResult) {
+    do {
+        let dirs = paths.filter { p in var d: ObjCBool = false; return FileManager.default.fileExists(atPath: p, isDirectory: &d) && d.boolValue }
+        if dirs.count == paths.count { let (s, r) = try BoundarySearch.merge(paths); return (s, r) }
+        guard paths.count == 1 else { throw SweepFileError(paths[0], "give one boundary JSON, or boundary --out directories to join") }
+        return (nil, try BoundaryResult.load(paths[0], isDirectory: false))
+    } catch { throw ValidationError("\(error)") }
+}
