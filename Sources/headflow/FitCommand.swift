@@ -22,12 +22,15 @@ struct FitCommand: ParsableCommand {
     var y: String?
     @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json]), completion: OutputFormat.completion([.table, .json]))
     var format: String = "table"
+    @Option(name: .customLong("switch"), parsing: .unconditional, help: ArgumentHelp("With a boundary: fit each line's first switch of this kind (C:D; default: the first switch).", valueName: "BELOW:ABOVE"))
+    var switchKind: String?
     @OptionGroup(title: "Sweep (when no SWEEP is given)") var sweep: SweepOptions
 
     func run() throws {
         let fmt: OutputFormat
         do { fmt = try OutputFormat.parse(format, allowed: [.table, .json]) } catch { throw error.validation }
         if !inputs.isEmpty, inputs.allSatisfy(isBoundary) { return try fitBoundary(fmt) }
+        if let switchKind { throw ParameterError("switch", must: "given with a boundary's output (headflow boundary)", got: switchKind).validation }
         let result: SweepResult
         if inputs.isEmpty {
             guard !sweep.vary.isEmpty else { throw ValidationError("fit needs a SWEEP (directory or JSON) or --vary NAME=SPEC to run one") }
@@ -68,7 +71,7 @@ struct FitCommand: ParsableCommand {
         do { _ = try sweep.checkOptions() } catch { throw error.validation }
         let (_, result) = try loadBoundaries(inputs)
         let fit: SweepFit
-        do { fit = try SweepFit(boundary: result, x: x) } catch { throw error.validation }
+        do { fit = try SweepFit(boundary: result, x: x, switch: switchKind) } catch { throw error.validation }
         if let why = fit.failure { printError("headflow: \(why)"); throw ExitCode.failure }
         switch fmt {
         case .json: print(fit.json.rendered(pretty: true))
