@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HeadFlowNumerics
 @testable import HeadFlowDynamics
@@ -41,16 +42,16 @@ struct BoundaryTrustTests {
     // Every bracket: both ends evaluated, the switch inside, width ≤ asked unless it says why — over random lines.
     @Test("bisection never reports a bracket wider than asked, except with its reason")
     func neverWiderThanAsked() {
-        var g = SplitMix(seed: 21)
+        var g = SplitMix64(seed: 21)  // FuzzCLITests' generator
         for case_ in 0..<400 {
             let integral = case_ % 4 == 0
             let scale: LineScale = case_ % 2 == 0 ? .log : .linear
-            let rel = Double.pow(10, -4 + 3 * g.unit())
+            let rel = pow(10.0, -4 + 3 * Double.random(in: 0..<1, using: &g))
             let (lo, hi) = integral ? (1.0, 1000.0) : (scale == .log ? (1e-4, 1.0) : (-1.0, 1.0))
             var cuts: [Double] = []
-            for _ in 0..<(1 + Int(g.unit() * 3)) {
-                let u = g.unit()
-                cuts.append(scale == .log ? lo * Double.pow(hi / lo, u) : lo + (hi - lo) * u)
+            for _ in 0..<(1 + Int(Double.random(in: 0..<1, using: &g) * 3)) {
+                let u = Double.random(in: 0..<1, using: &g)
+                cuts.append(scale == .log ? lo * pow(hi / lo, u) : lo + (hi - lo) * u)
             }
             if integral { cuts = cuts.map { $0.rounded() + 0.5 } }
             cuts.sort()
@@ -107,19 +108,4 @@ struct BoundaryTrustTests {
             #expect(f.below == .outcome(.collapse) && f.above == .outcome(.diverse))
         }
     }
-}
-
-/// SplitMix64: a tiny deterministic generator for the random lines.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
