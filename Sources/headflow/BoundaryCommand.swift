@@ -78,7 +78,7 @@ struct BoundaryCommand: ParsableCommand {
         }
         let finished = Set(done.map(\.index))
         let todo = mine.filter { !finished.contains($0) }
-        let bar = ProgressBar(total: mine.count, already: done.count, enabled: !sweep.quiet)
+        let bar = ProgressBar("boundary", unit: "lines", total: mine.count, already: done.count, enabled: !sweep.quiet)
         let sink = store
         let fresh: [BoundaryLine]
         do {

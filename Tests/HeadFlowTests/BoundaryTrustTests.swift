@@ -89,7 +89,9 @@ struct BoundaryTrustTests {
         #expect(mid.unresolved[0].below == "C" && mid.unresolved[0].above == "D" && !mid.failures.isEmpty)
     }
 
-    // The flow's boundary is a property of the flow, not of the integrator's tolerance.
+    // The flow's boundary is a property of the flow, not of the integrator's tolerance. Located to 0.01%, the
+    // critical rate shows a sliver of undecided runs (C → . → D: the flow decides slowly right at the boundary), so
+    // the fine boundary is the span from the first switch's low end to the last one's high end.
     @Test("η_E* located at rtol 1e-8 to 0.01% lies inside the 0.5% bracket found at rtol 1e-10")
     func tolerance() throws {
         func brackets(rtol: Double, precision: Double) throws -> [SwitchBracket<BoundarySide>] {
@@ -98,14 +100,19 @@ struct BoundaryTrustTests {
             let axis = try SweepAxis(parsing: "alpha-ratio=0.5,0.9")
             let search = try BoundarySearch(base: base, axes: [axis], along: "eta-e-ratio", between: "1e-4,1", scan: 9,
                                             relativePrecision: precision, target: .outcome, engine: PopulationEngine())
-            let lines = search.run([0, 1], jobs: 2) { (_: BoundaryLine) throws(SweepFileError) in }
-            return lines.map { l in l.switches.count == 1 ? l.switches[0] : SwitchBracket(low: .nan, high: .nan, below: .never, above: .never, limit: nil) }
+            let lines = search.run([0, 1], jobs: 2) { (_: BoundaryLine) throws(Never) in }
+            return lines.map { l in
+                guard let first = l.switches.first, let last = l.switches.last else {
+                    return SwitchBracket(low: .nan, high: .nan, below: .never, above: .never, limit: nil)
+                }
+                return SwitchBracket(low: first.low, high: last.high, below: first.below, above: last.above, limit: nil)
+            }
         }
         let fine = try brackets(rtol: 1e-8, precision: 1e-4), tight = try brackets(rtol: 1e-10, precision: 0.005)
         for (f, t) in zip(fine, tight) {
             let mid = (f.low * f.high).squareRoot()
             #expect(t.low <= mid && mid <= t.high, "rtol 1e-8: \(f.low)…\(f.high); rtol 1e-10: \(t.low)…\(t.high)")
-            #expect(f.below == .outcome(.collapse) && f.above == .outcome(.diverse))
+            #expect(f.below == .outcome(.collapse) && f.above == .outcome(.diverse) && f.high - f.low <= 1e-3 * f.high)
         }
     }
 }
