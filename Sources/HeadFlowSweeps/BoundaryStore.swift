@@ -27,7 +27,7 @@ public struct BoundaryResult: Sendable {
     }
 
     /// `{name, between, scale, scan, rel_precision, metric, level}` of the search.
-    public var along: JSONValue { manifest["along"] ?? lines.first.map { _ in JSONValue.null } ?? .null }
+    public var along: JSONValue { manifest["along"] ?? .null }
 
     /// The base parameters every line started from (the sweep manifest's `base`).
     public var base: JSONValue { manifest["sweep"]?["base"] ?? .null }

@@ -56,6 +56,7 @@ struct FuzzCorpus {
             (["run"], ["--t-end", "50", "--points", "5"]),
             (["train"], ["--steps", "20", "--batch", "8", "--d", "10", "--points", "5", "--quiet"]),
             (["sweep"], ["--vary", "seed=1,2", "--t-end", "20", "--points", "3", "--quiet"]),
+            (["boundary"], ["--along", "eta-e-ratio", "--between", "1e-3,1", "--scan", "3", "--t-end", "20", "--points", "3", "--quiet"]),
             (["merge"], ["s", "--format", "csv"]),
             (["fit"], ["s", "--x", "d", "--y", "final_loss"]),
             (["plot", "trajectory"], ["r.json", "-o", "f.svg"]),
