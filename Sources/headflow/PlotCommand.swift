@@ -70,7 +70,8 @@ struct PlotPhaseCommand: ParsableCommand {
     func run() throws {
         let (gnuplot, terminal) = try file.target()
         let result = try loadSweeps([input])
-        let curves = try boundary.map { try loadBoundaries([$0]).1 }
+        let curves: BoundaryResult?
+        do { curves = try boundary.map { try loadBoundaries([$0]).1 } } catch { throw ValidationError("--boundary: \(error)") }
         let metric: SweepMetric
         do { metric = try result.metric(outcome, option: metricOption) } catch { throw error.validation }
         try gnuplot.draw {
