@@ -80,18 +80,12 @@ struct BoundaryCommand: ParsableCommand {
         let todo = mine.filter { !finished.contains($0) }
         let bar = ProgressBar("boundary", unit: "lines", total: mine.count, already: done.count, enabled: !sweep.quiet)
         let sink = store
-        let fresh: [BoundaryLine]
-        do {
-            fresh = try search.run(todo, jobs: sweep.jobs) { (line: BoundaryLine) throws(SweepFileError) in
+        let fresh = try bar.finishing(writing: "line") {
+            try search.run(todo, jobs: sweep.jobs) { (line: BoundaryLine) throws(SweepFileError) in
                 if let sink { try search.write(line, to: sink) }
                 bar.tick()
             }
-        } catch {
-            bar.finish()
-            printError("headflow: cannot write a finished line: \(error)")
-            throw ExitCode.failure
         }
-        bar.finish()
         let result = BoundaryResult(manifest: search.manifest, axes: search.axes, lines: done + fresh, total: search.lineCount, shard: shard)
         emit(BoundaryReport(result), fmt)
         reportFailures(result)
