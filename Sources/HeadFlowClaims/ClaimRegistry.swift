@@ -13,6 +13,7 @@ public enum ClaimRegistry {
         CollapseWithoutHead(),
         DiagHeadIsNone(),
         EtaThreshold(),
+        BoundaryCurve(),
         Phase1TimeScaling(),
         SeedsDiversity(),
         CascadeK3(),

@@ -98,9 +98,10 @@ public struct GnuplotFigure: Sendable {
     /// A heat map of the phase table: one colour per outcome (or, over seeds,
     /// the fraction of diverse cells; for a numeric metric its median, log
     /// colour scale for times), each cell labelled with its table text. Throws
-    /// when more than two parameters besides the seed vary (`source` names the input).
+    /// when more than two parameters besides the seed vary (`source` names the input). With `boundary`, its
+    /// switches are drawn over the cells (`overlay`); it must run along one of the map's axes and vary the other.
     public static func phase(_ report: SweepReport, source: String, terminal: GnuplotTerminal,
-                             output: String) throws(SweepFileError) -> GnuplotFigure {
+                             output: String, boundary: BoundaryResult? = nil) throws(SweepFileError) -> GnuplotFigure {
         let t = report.table, metric = report.metric
         guard t.pages.count == 1 else {
             throw SweepFileError(source, "varies \(report.result.axes.count) parameters; plot phase draws at most two besides seed")
@@ -146,7 +147,12 @@ public struct GnuplotFigure: Sendable {
             if positive, let lo = values.min(), let hi = values.max(), hi > 20 * lo { s += "set logscale cb\n" }
             s += "set cblabel \(quoted(PlotNotation.metric(metric) + (seeds ? ", median over seeds" : "")))\nset palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21908d', 0.75 '#5dc963', 1 '#fde725')\n"
         }
-        s += "plot 'phase.dat' using 1:2:3 with image notitle, \\\n     'phase.dat' using 1:2:(stringcolumn(4)) with labels font ',10' notitle noenhanced\n"
-        return GnuplotFigure(script: s, data: [("phase.dat", data)])
+        s += "plot 'phase.dat' using 1:2:3 with image notitle, \\\n     'phase.dat' using 1:2:(stringcolumn(4)) with labels font ',10' notitle noenhanced"
+        guard let boundary else { return GnuplotFigure(script: s + "\n", data: [("phase.dat", data)]) }
+        guard let layer = overlay(boundary, rows: t.rowAxis, columns: t.columnAxis) else {
+            throw SweepFileError(source, "the boundary (along \(boundary.along["name"]?.stringValue ?? "?"), varying "
+                                 + boundary.axes.map(\.parameter.name).joined(separator: ", ") + ") does not run along this map's axes (\(rowName), \(colName))")
+        }
+        return GnuplotFigure(script: "set key below\n" + s + ", \\\n     " + layer.script + "\n", data: [("phase.dat", data), ("boundary.dat", layer.data)])
     }
 }

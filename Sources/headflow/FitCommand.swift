@@ -9,7 +9,9 @@ struct FitCommand: ParsableCommand {
         discussion: """
         Reads sweeps (--out directories or sweep JSON files), or runs one from --vary and the run options when no \
         input is given. Example: headflow fit --x d --y learn_w1_v1 --vary d=50:800:log:5 --vary seed=1:4:lin:4. \
-        Every finished cell where y happened is a point (seeds are separate points); the others are counted.
+        Every finished cell where y happened is a point (seeds are separate points); the others are counted. \
+        Given the output of headflow boundary (its JSON or --out directories), y is each line's first switch \
+        (its bracket's midpoint, the bracket as its error) against the varied parameter --x.
         """)
 
     @Argument(help: ArgumentHelp("Sweep directories or sweep JSON files (omit to run the sweep).", valueName: "SWEEP"))
@@ -20,11 +22,15 @@ struct FitCommand: ParsableCommand {
     var y: String?
     @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json]), completion: OutputFormat.completion([.table, .json]))
     var format: String = "table"
+    @Option(name: .customLong("switch"), parsing: .unconditional, help: ArgumentHelp("With a boundary: fit each line's first switch of this kind (C:D; default: the first switch).", valueName: "BELOW:ABOVE"))
+    var switchKind: String?
     @OptionGroup(title: "Sweep (when no SWEEP is given)") var sweep: SweepOptions
 
     func run() throws {
         let fmt: OutputFormat
         do { fmt = try OutputFormat.parse(format, allowed: [.table, .json]) } catch { throw error.validation }
+        if !inputs.isEmpty, inputs.allSatisfy(isBoundary) { return try fitBoundary(fmt) }
+        if let switchKind { throw ParameterError("switch", must: "given with a boundary's output (headflow boundary)", got: switchKind).validation }
         let result: SweepResult
         if inputs.isEmpty {
             guard !sweep.vary.isEmpty else { throw ValidationError("fit needs a SWEEP (directory or JSON) or --vary NAME=SPEC to run one") }
@@ -51,6 +57,22 @@ struct FitCommand: ParsableCommand {
             printError("headflow: \(why)" + (missing > 0 ? "; \(missing) of \(result.expected.count) cells not run" : ""))
             throw ExitCode.failure
         }
+        switch fmt {
+        case .json: print(fit.json.rendered(pretty: true))
+        default: print(fit.text, terminator: "")
+        }
+        reportFailures(result)
+    }
+
+    /// The law of a boundary (`headflow boundary` output): the first switch's midpoint against the varied parameter.
+    func fitBoundary(_ fmt: OutputFormat) throws {
+        guard sweep.vary.isEmpty else { throw ValidationError("fit takes either SWEEP inputs or --vary, not both") }
+        if let y { throw ParameterError("y", must: "left out with a boundary (y is the switch's midpoint)", got: y).validation }
+        do { _ = try sweep.checkOptions() } catch { throw error.validation }
+        let (_, result) = try loadBoundaries(inputs)
+        let fit: SweepFit
+        do { fit = try SweepFit(boundary: result, x: x, switch: switchKind) } catch { throw error.validation }
+        if let why = fit.failure { printError("headflow: \(why)"); throw ExitCode.failure }
         switch fmt {
         case .json: print(fit.json.rendered(pretty: true))
         default: print(fit.text, terminator: "")

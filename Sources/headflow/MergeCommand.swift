@@ -31,6 +31,7 @@ struct MergeCommand: ParsableCommand {
             fmt = try OutputFormat.parse(format, allowed: [.table, .csv, .json, .markdown])
             if let out { try OutputPath.validate(out, option: "out") }
         } catch { throw error.validation }
+        if inputs.contains(where: isBoundary) { return try mergeBoundaries(fmt) }
         let merged = try loadSweeps(inputs)
         let metric: SweepMetric
         do { metric = try merged.metric(outcome, option: metricOption) } catch { throw error.validation }
@@ -41,6 +42,23 @@ struct MergeCommand: ParsableCommand {
             } catch { throw ValidationError("--out must be a writable directory for this sweep (\(error))") }
         }
         emit(SweepReport(merged, metric: metric), fmt)
+        reportFailures(merged)
+    }
+}
+
+extension MergeCommand {
+    /// Joins the `--out` directories of one boundary search (its shards) and prints it as `boundary` does.
+    func mergeBoundaries(_ fmt: OutputFormat) throws {
+        guard outcome == "outcome" else { throw ValidationError("--outcome/--metric does not act in merging a boundary (its metric is the search's)") }
+        let (search, merged) = try loadBoundaries(inputs)
+        guard let search else { throw ValidationError("merge joins boundary --out directories (a boundary JSON is already whole)") }
+        if let out {
+            do {
+                let store = try search.openStore(out)
+                for l in merged.lines { try search.write(l, to: store) }
+            } catch { throw ValidationError("--out must be a writable directory for this boundary search (\(error))") }
+        }
+        emit(BoundaryReport(merged), fmt)
         reportFailures(merged)
     }
 }

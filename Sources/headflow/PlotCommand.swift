@@ -8,7 +8,8 @@ struct PlotCommand: ParsableCommand {
         commandName: "plot",
         abstract: "Draw a run's trajectory, a sweep's phase diagram, a features table or ranks over time with gnuplot (PNG or SVG).",
         // A new figure is one more subcommand here (a GnuplotFigure builder + `Gnuplot.draw`).
-        subcommands: [PlotTrajectoryCommand.self, PlotPhaseCommand.self, PlotFeaturesCommand.self, PlotRankCommand.self])
+        subcommands: [PlotTrajectoryCommand.self, PlotPhaseCommand.self, PlotFeaturesCommand.self, PlotRankCommand.self,
+                      PlotBoundaryCommand.self])
 }
 
 /// `headflow plot features FEATURES.json -o FILE`.
@@ -55,7 +56,7 @@ struct PlotTrajectoryCommand: ParsableCommand {
 struct PlotPhaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "phase",
-        abstract: "A heat map of a sweep's outcome (or --outcome METRIC) over its two varied parameters.")
+        abstract: "A heat map of a sweep's outcome (or --outcome METRIC) over its two varied parameters (--boundary: a boundary's switches over it).")
 
     @Argument(help: ArgumentHelp("A sweep JSON (sweep --format json) or a sweep --out directory.", valueName: "SWEEP.json"))
     var input: String
@@ -63,15 +64,19 @@ struct PlotPhaseCommand: ParsableCommand {
     var output: String { file.output }
     @Option(name: [.customLong("outcome"), .customLong("metric")], help: ArgumentHelp("What to colour (as in sweep).", valueName: "METRIC"))
     var outcome: String = "outcome"
+    @Option(parsing: .unconditional, help: ArgumentHelp("Draw this boundary's switches over the cells (headflow boundary along one of the two axes, varying the other).", valueName: "BOUNDARY.json"))
+    var boundary: String?
 
     func run() throws {
         let (gnuplot, terminal) = try file.target()
         let result = try loadSweeps([input])
+        let curves: BoundaryResult?
+        do { curves = try boundary.map { try loadBoundaries([$0]).1 } } catch { throw ValidationError("--boundary: \(error)") }
         let metric: SweepMetric
         do { metric = try result.metric(outcome, option: metricOption) } catch { throw error.validation }
         try gnuplot.draw {
-            try GnuplotFigure.phase(SweepReport(result, metric: metric), source: input, terminal: terminal,
-                                    output: Gnuplot.absolute(output))
+            try GnuplotFigure.phase(SweepReport(result, metric: metric), source: boundary ?? input, terminal: terminal,
+                                    output: Gnuplot.absolute(output), boundary: curves)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import HeadFlow
 
@@ -70,4 +71,19 @@ final class ProgressBar: @unchecked Sendable {
 
 extension String {
     var leftPad2: String { count >= 2 ? self : "0" + self }
+}
+
+extension ProgressBar {
+    /// Runs `body` (which ticks this bar) and finishes the bar; a failure to write a finished `what` (a sweep's
+    /// cell, a boundary's line) becomes one line on stderr and exit 1.
+    func finishing<T>(writing what: String, _ body: () throws -> T) throws -> T {
+        let value: T
+        do { value = try body() } catch {
+            finish()
+            printError("headflow: cannot write a finished \(what): \(error)")
+            throw ExitCode.failure
+        }
+        finish()
+        return value
+    }
 }

@@ -80,18 +80,12 @@ struct SweepOptions: ParsableArguments {
         let bar = ProgressBar(total: mine.count, already: done.count, enabled: !quiet)
         let axes = grid.axes, sink = store
         let runner = SweepRunner(grid: grid, engine: plan.engine, jobs: jobs)
-        let fresh: [CellResult]
-        do {
-            fresh = try runner.run(todo) { (cell: CellResult) throws(SweepFileError) in
+        let fresh = try bar.finishing(writing: "cell") {
+            try runner.run(todo) { (cell: CellResult) throws(SweepFileError) in
                 try sink?.write(cell, axes: axes)
                 bar.tick()
             }
-        } catch {
-            bar.finish()
-            printError("headflow: cannot write a finished cell: \(error)")
-            throw ExitCode.failure
         }
-        bar.finish()
         let result = SweepResult(manifest: manifest, axes: axes, cells: done + fresh, shard: plan.shard)
         return (result, plan.metric)
     }

@@ -188,7 +188,7 @@ struct ClaimsRegistryTests {
     func ids() {
         #expect(ClaimRegistry.ids == [
             "optima-tie", "phase1-strong-first", "phase2-substitution", "phase2-head-scale", "phase3-acceleration",
-            "phase4-head-returns", "collapse-without-head", "diag-head-is-none", "eta-threshold",
+            "phase4-head-returns", "collapse-without-head", "diag-head-is-none", "eta-threshold", "boundary-curve",
             "phase1-time-scaling", "seeds-diversity", "cascade-k3", "cascade-order", "features-learned-vs-width",
             "ema-keeps-substitution", "no-stop-gradient-collapses", "directpred-no-substitution", "erank-tracks-collapse",
         ])

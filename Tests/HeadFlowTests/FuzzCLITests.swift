@@ -56,6 +56,7 @@ struct FuzzCorpus {
             (["run"], ["--t-end", "50", "--points", "5"]),
             (["train"], ["--steps", "20", "--batch", "8", "--d", "10", "--points", "5", "--quiet"]),
             (["sweep"], ["--vary", "seed=1,2", "--t-end", "20", "--points", "3", "--quiet"]),
+            (["boundary"], ["--along", "eta-e-ratio", "--between", "1e-3,1", "--scan", "3", "--t-end", "20", "--points", "3", "--quiet"]),
             (["merge"], ["s", "--format", "csv"]),
             (["fit"], ["s", "--x", "d", "--y", "final_loss"]),
             (["plot", "trajectory"], ["r.json", "-o", "f.svg"]),
@@ -252,7 +253,7 @@ struct FuzzCLITests {
         #expect(corpus.commands.allSatisfy { $0.options.count >= 1 })
         let byWords = Dictionary(corpus.commands.map { ($0.words.joined(separator: " "), $0.names) }) { a, _ in a }
         let lines = corpus.lines(count: count, seed: seed)
-        #expect(Set(lines.map { $0.prefix(1) }).count == 9, "every subcommand is exercised")
+        #expect(Set(lines.map { $0.prefix(1) }).count == 10, "every subcommand is exercised")
         let results = fuzzRun(lines, in: dir) { args in byWords[args.prefix(2).joined(separator: " ")] ?? byWords[args[0]] ?? [] }
         var counts: [ExitClass: Int] = [:]
         for (c, _, _) in results { counts[c, default: 0] += 1 }

@@ -91,4 +91,26 @@ struct PlotTests {
         let bad = try runHeadflow(["plot", "features", json, "-o", scratchFile("f.pdf")])
         #expect(bad.code == 64 && bad.out.isEmpty && bad.err.contains("--output"))
     }
+
+    @Test("a boundary: switches against the varied parameter with bracket error bars; over a phase map in its cells")
+    func boundary() throws {
+        let common = ["--init-a", "0.1,0.05;0.05,0.05", "--init-b", "1,0;0,1", "--quiet", "--format", "json"]
+        let b = try runHeadflow(["boundary", "--along", "eta-e-ratio", "--between", "1e-3,1", "--vary", "alpha-ratio=0.5,0.9",
+                                 "--rel-precision", "0.05"] + common)
+        let s = try runHeadflow(["sweep", "--vary", "eta-e-ratio=1e-3,1e-2,1e-1", "--vary", "alpha-ratio=0.5,0.9"] + common)
+        try #require(b.code == 0 && s.code == 0, "\(b.err) \(s.err)")
+        let (bPath, sPath) = (scratchFile("b.json"), scratchFile("s.json"))
+        defer { for p in [bPath, sPath] { try? FileManager.default.removeItem(atPath: p) } }
+        try b.out.write(toFile: bPath, atomically: true, encoding: .utf8)
+        try s.out.write(toFile: sPath, atomically: true, encoding: .utf8)
+        let curve = try BoundaryResult.load(bPath, isDirectory: false)
+        let figure = try GnuplotFigure.boundary(curve, x: nil, source: bPath, terminal: .svg, output: "b.svg")
+        #expect(figure.script.contains("yerrorlines") && figure.script.contains("set logscale y"))
+        #expect(labels(figure.script, "x").first?.contains("α_{2}/α_{1}") == true)
+        let phase = try GnuplotFigure.phase(SweepReport(try SweepResult.load(sPath, isDirectory: false), metric: .outcome),
+                                            source: sPath, terminal: .svg, output: "p.svg", boundary: curve)
+        #expect(phase.data.map(\.name) == ["phase.dat", "boundary.dat"] && phase.script.contains("'boundary.dat' index 0"))
+        // η_E/η = 10^-2.5 sits halfway between rows 0.001 and 0.01 … on the map's log-spaced rows.
+        #expect(abs(try #require(GnuplotFigure.fractionalIndex([1e-3, 1e-2, 1e-1], 0.0031622776601683794)) - 0.5) < 1e-12)
+    }
 }
