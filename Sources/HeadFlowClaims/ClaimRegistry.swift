@@ -22,6 +22,7 @@ public enum ClaimRegistry {
         NoStopGradientCollapses(),
         DirectPredNoSubstitution(),
         ErankTracksCollapse(),
+        FastestHeadInterior(),
     ]
 
     /// The ids, in report order.

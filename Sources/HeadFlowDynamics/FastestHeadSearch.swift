@@ -52,12 +52,12 @@ public struct FastestHeadSearch: Equatable, Sendable {
         self.scanPoints = scanPoints; self.relativePrecision = relativePrecision
     }
 
-    /// The scan's rates: `lower · (upper/lower)^{i/(n−1)}`, `i = 0 … n − 1`, both ends exact.
+    /// The scan's rates: `lower · (upper/lower)^{i/(n−1)}`, `i = 0 … n − 1`, both ends exact and the inner
+    /// ones rounded to 12 significant digits — the values of `sweep --vary eta-e-ratio=LO:HI:log:n`, so a
+    /// sweep reproduces the scan's times.
     public var scanRatios: [Double] {
-        let n = scanPoints
-        return (0..<n).map { i in
-            i == 0 ? lower : i == n - 1 ? upper : Double.exp(Double.log(lower) + Double(i) / Double(n - 1) * Double.log(upper / lower))
-        }
+        let points = NumberFormat.logSpaced(lower, upper, scanPoints)
+        return points.indices.map { i in i == 0 || i == points.count - 1 ? points[i] : NumberFormat.decimalRounded(points[i]) }
     }
 
     /// Throws a `ParameterError` naming the first invalid setting: `between` (`0 < lower < upper`, finite),

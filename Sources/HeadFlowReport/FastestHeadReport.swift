@@ -95,7 +95,7 @@ public struct FastestHeadReport: Sendable {
         let verdicts = table.rows.map(\.result.verdict)
         if verdicts.contains(.interior) { lines.append("interior: a minimum inside the range, located by Brent (bracket in --format json/csv)") }
         for end in [FastestHead.End.lower, .upper] where verdicts.contains(.monotone(end)) {
-            lines.append("\(Self.verdictLabel(.monotone(end))): \(FastestHead.Verdict.monotone(end).text(search)); η_E*/η is that end")
+            lines.append("\(Self.verdictLabel(.monotone(end))) — \(FastestHead.Verdict.monotone(end).text(search)); η_E*/η is that end")
         }
         if verdicts.contains(.never) { lines.append("never: \(search.event) fires at no scanned rate by t_end") }
         if table.rows.contains(where: { $0.result.noHeadTime == nil && $0.result.optimum?.time != nil }) {
