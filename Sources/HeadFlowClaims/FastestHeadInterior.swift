@@ -86,7 +86,7 @@ public struct FastestHeadInterior: Claim {
         if case .failed(let why) = r.verdict { failures.append(why) }
         let best = r.optimum?.time
         func ratio(_ t: Double?) -> Double? { t.flatMap { t in best.map { t / $0 } } }
-        let scan = r.scan.map { "\(NumberFormat.short($0.ratio)): \($0.time.map(NumberFormat.short) ?? "never")" }.joined(separator: ", ")
+        let scan = r.scan.map { "\(ClaimNumber.text(NumberFormat.decimalRounded($0.ratio, significant: 4))): \($0.time.map(NumberFormat.short) ?? "never")" }.joined(separator: ", ")
         return ClaimMeasurement(values: [
             MeasuredValue("interior", r.verdict == .interior ? 1 : 0),
             MeasuredValue("eta_e_star", r.optimum?.ratio),

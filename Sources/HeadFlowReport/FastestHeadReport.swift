@@ -25,7 +25,7 @@ public struct FastestHeadReport: Sendable {
     public func terminal() -> String {
         var out = header() + "\n\n"
         out += aligned(cells(markdown: false)).joined(separator: "\n") + "\n\n"
-        out += legend().map { "  " + $0 }.joined(separator: "\n") + "\n"
+        out += legend().flatMap { TerminalText.wrapped($0, width: 98, indent: 2).map { "  " + $0 } }.joined(separator: "\n") + "\n"
         if table.rows.count == 1 { out += "\n" + scanLines(table.rows[0].result).joined(separator: "\n") + "\n" }
         out += notes().map { "\n" + $0 }.joined() + (notes().isEmpty ? "" : "\n")
         return out

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HeadFlowNumerics
+@testable import HeadFlowModel
 @testable import HeadFlowDynamics
 @testable import HeadFlowClaims
 @testable import HeadFlowSweeps
@@ -53,7 +54,7 @@ struct FastestHeadTests {
         for head in [HeadKind.none, .diag] {
             let r = try FastestHeadSearch(scanPoints: 3).run(Self.canonical.with { $0.head = head })
             #expect(r.verdict == .never && r.optimum == nil)
-            #expect(r.speedupOverNoHead == .undefined && r.speedupOverPaperDefault == .undefined)
+            #expect(r.speedupOverNoHead == FastestHead.Speedup.undefined && r.speedupOverPaperDefault == FastestHead.Speedup.undefined)
         }
     }
 
@@ -86,7 +87,7 @@ struct FastestHeadTests {
     @Test("a table over α₂/α₁: one row per value, in order")
     func table() throws {
         let axis = try SweepAxis(parsing: "alpha-ratio=0.2,0.9")
-        let t = try FastestHeadTable(base: Self.canonical, axes: [axis], search: FastestHeadSearch(scanPoints: 5), given: [], jobs: 2)
+        let t = try FastestHeadTable(base: Self.canonical, axes: [axis], search: FastestHeadSearch(), given: [], jobs: 2)
         #expect(t.rows.map(\.values) == [[.real(0.2)], [.real(0.9)]])
         #expect(t.rows[0].result.verdict == .never && t.rows[1].result.verdict == .interior)
         #expect(t.rows[1].spec.alpha == [1.5, 1.5 * 0.9] && t.rows[1].spec.etaE == FastestHeadSearch.paperRatio)

@@ -63,6 +63,7 @@ struct FuzzCorpus {
             (["reproduce"], ["--format", "json"]),
             (["claims"], ["--write", "T"]),
             (["features"], ["--ks", "2", "--heads", "none", "--seeds", "1", "--t-end", "20", "--d", "10", "--quiet"]),
+            (["fastest-head"], ["--t-end", "50", "--points", "3", "--scan", "3"]),
         ]
         return FuzzCorpus(commands: try bases.map { words, base in
             let all = try options(words)
