@@ -52,7 +52,7 @@ public struct FastestHeadInterior: Claim {
     /// Why the thresholds are what they are.
     public let remarks = [
         "The theory predicts the shape (T = +∞ for a too slow head, falling with η_E above the eta-threshold switch, rising again once η_E ≪ η fails), not the numbers: the thresholds ask for a clear optimum — at least 20% faster than the paper's η_E/η = 0.01 and T at η_E = η at least 10% above T*.",
-        "The optimum depends on the horizon only through the +∞ region (an event located before t_end has the same time for any longer t_end); it moves to larger η_E/η as α_2/α_1 grows (the README's fastest-head table).",
+        "The optimum depends on the horizon only through the +∞ region (an event located well before t_end has the same time, to its location tolerance, for a longer t_end); it moves to larger η_E/η as α_2/α_1 grows (the README's fastest-head table).",
     ]
     /// Where the question comes from.
     public let reference = "beyond arXiv:2205.06226: the role of η_E ≪ η in Phases II–III; docs/MODEL.md §5.2–5.3"
