@@ -61,8 +61,10 @@ public struct FastestHeadSearch: Equatable, Sendable {
     }
 
     /// Throws a `ParameterError` naming the first invalid setting: `between` (`0 < lower < upper`, finite),
-    /// `scan` (3 … 1000), `rel-precision` ([1e-6, 0.5]), `event` (an event the runs of `spec` record).
+    /// `scan` (3 … 1000), `rel-precision` ([1e-6, 0.5]), `event` (an event the runs of `spec` record), and
+    /// `eta` when `η = 0` (the rate searched is `η_E/η`).
     public func validate(for spec: RunSpec) throws(ParameterError) {
+        try require(spec.eta, "eta", "a finite η > 0 here (the rate searched is η_E/η)") { $0 > 0 }
         guard lower.isFinite, upper.isFinite, lower > 0, lower < upper else {
             throw ParameterError("between", must: "LO,HI with 0 < LO < HI (rates η_E/η)", got: "\(lower),\(upper)")
         }
@@ -99,7 +101,8 @@ public struct FastestHeadSearch: Equatable, Sendable {
         var result = FastestHead(search: self, scan: scan, verdict: .never, optimum: nil, bracket: nil,
                                  paperDefault: FastestHead.Point(ratio: Self.paperRatio, time: times[ratios.count].time),
                                  noHeadTime: times[ratios.count + 1].time, runs: specs.count, iterations: 0)
-        let failures = zip(specs, times).compactMap { s, t in t.failure.map { "η_E/η = \(s.etaE / s.eta)\(s.head == .none ? " (no head)" : ""): \($0)" } }
+        let labels = (ratios + [Self.paperRatio]).map { "η_E/η = \($0)" } + ["no head"]
+        let failures = zip(labels, times).compactMap { label, t in t.failure.map { "\(label): \($0)" } }
         if !failures.isEmpty { result.verdict = .failed(failures.joined(separator: "; ")); return result }
         guard let best = scan.indices.filter({ scan[$0].time != nil }).min(by: { scan[$0].time! < scan[$1].time! }) else {
             return result

@@ -71,6 +71,23 @@ struct FastestHeadTests {
         #expect(abs(a.ratio / b.ratio - 1) < 0.03 && abs(a.time! / b.time! - 1) < 1e-3)
     }
 
+    // A failed integration is never a time: the verdict is failed, naming the rate and the failure; the report shows no NaN.
+    @Test("a failed integration makes the verdict failed, never a time")
+    func failedIntegration() throws {
+        let spec = Self.canonical.with { $0.maxSteps = 20 }
+        let r = try FastestHeadSearch(scanPoints: 3).run(spec)
+        guard case .failed(let why) = r.verdict else { Issue.record("verdict \(r.verdict)"); return }
+        #expect(why.contains("η_E/η = 0.0001: integration failed at t = ") && why.contains("more than 20 steps"))
+        #expect(r.optimum == nil && r.speedupOverPaperDefault == FastestHead.Speedup.undefined)
+        let table = try FastestHeadTable(base: spec, axes: [], search: FastestHeadSearch(scanPoints: 3), given: [], jobs: 1)
+        let report = FastestHeadReport(table)
+        for text in [report.terminal(), report.csv, report.markdown, report.json.rendered()] {
+            #expect(!text.lowercased().contains("nan"))
+        }
+        #expect(report.csv.split(separator: "\n")[1].hasPrefix("failed,,,,,0,5,,,,,"))
+        #expect(report.terminal().contains("failed: η_E/η = 0.0001: integration failed"))
+    }
+
     @Test("bad settings name their option")
     func validation() {
         let s = Self.canonical
@@ -78,6 +95,9 @@ struct FastestHeadTests {
         #expect(throws: ParameterError.self) { try FastestHeadSearch(scanPoints: 2).run(s) }
         #expect(throws: ParameterError.self) { try FastestHeadSearch(relativePrecision: 0).run(s) }
         #expect(throws: ParameterError.self) { try FastestHeadSearch(event: "learn_w3_v2").run(s) }
+        #expect(throws: ParameterError("eta", must: "a finite η > 0 here (the rate searched is η_E/η)", got: "0.0")) {
+            try FastestHeadSearch().run(s.with { $0.eta = 0 })
+        }
         let axis = try? SweepAxis(parsing: "eta-e-ratio=0.1,0.2")
         #expect(throws: ParameterError.self) {
             try FastestHeadTable(base: s, axes: [axis!], search: FastestHeadSearch(), given: [], jobs: 1)
