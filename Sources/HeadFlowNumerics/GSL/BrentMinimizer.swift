@@ -10,7 +10,9 @@
 /// accepts it, `|b − a| < epsabs + epsrel · min(|a|, |b|)` (an interval around
 /// zero is tested with `epsabs` alone). For a unimodal `f` on `[a, b]` the
 /// minimiser `x*` then lies in the final interval, so `|x − x*| < epsabs +
-/// epsrel · min(|a|, |b|)`.
+/// epsrel · min(|a|, |b|)` — up to ties: where `f` rounds to the same double
+/// at two points, Brent cannot tell which is lower, and the interval may miss
+/// `x*` by such a flat stretch (about `sqrt(ε)·|x*|` on a parabola).
 ///
 /// Edges: a bracket that is not one, a non-finite `f(x)`, a non-finite
 /// bound, or more than `maxIterations` iterations is a thrown
