@@ -58,9 +58,9 @@ public struct FastestHeadTable: Sendable {
         for (values, spec) in cells {
             let at = values.isEmpty ? "" : " at " + zip(axes, values).map { "\($0.parameter.name)=\($1)" }.joined(separator: ", ")
             do throws(ParameterError) {
-                guard spec.head.trainableMask(neurons: spec.neurons).storage.contains(where: { $0 != 0 }) else {
-                    throw ParameterError("head", must: "a trained head (offdiag, full, diag, random): η_E acts only there",
-                                         got: spec.head.rawValue)
+                guard Self.trains(spec.head, neurons: spec.neurons) else {
+                    let trained = HeadKind.allCases.filter { Self.trains($0, neurons: 2) }.map(\.rawValue).joined(separator: ", ")
+                    throw ParameterError("head", must: "a trained head (\(trained)): η_E acts only there", got: spec.head.rawValue)
                 }
                 _ = try spec.problem()
                 try search.validate(for: spec)
@@ -69,6 +69,11 @@ public struct FastestHeadTable: Sendable {
             }
         }
         return cells
+    }
+
+    /// Whether `head` has a trainable entry for `m` neurons (so that `η_E` acts).
+    static func trains(_ head: HeadKind, neurons m: Int) -> Bool {
+        head.trainableMask(neurons: m).storage.contains { $0 != 0 }
     }
 
     /// Validates (`cells`) and runs the search in every cell on `jobs` threads: with one cell its scan runs on
