@@ -25,7 +25,7 @@ struct FastestHeadCommand: ParsableCommand {
         "Vary a run option over SPEC, one row per cell (repeatable; as in sweep, e.g. alpha-ratio=0.3:0.9:lin:7).",
         valueName: "NAME=SPEC"))
     var vary: [String] = []
-    @OptionGroup(title: "Run options (the base of every cell; --t-end is the horizon)") var options: RunOptions
+    @OptionGroup(title: "Run options (the base of every cell)") var options: RunOptions
     @Option(parsing: .unconditional, help: ArgumentHelp("The range of η_E/η searched, 0 < LO < HI.", valueName: "LO,HI"))
     var between: String = "1e-4,1"
     @Option(parsing: .unconditional, help: ArgumentHelp("The event whose time is minimised (learn_w{j}_v{ℓ}, substitution, …).", valueName: "NAME"))
