@@ -23,6 +23,7 @@ public enum ClaimRegistry {
         NoStopGradientCollapses(),
         DirectPredNoSubstitution(),
         ErankTracksCollapse(),
+        FastestHeadInterior(),
     ]
 
     /// The ids, in report order.

@@ -50,15 +50,20 @@ public struct SweepReport: Sendable {
             out += "engine: " + settings.filter { $0.1 != .null }.map { "\($0.0)=\(Self.text($0.1))" }.joined(separator: " ") + "\n"
         }
         out += "varied: " + result.axes.map { "\($0.parameter.name)=\($0.spec)" }.joined(separator: "  ") + "\n"
+        return out + Self.baseLines(baseFields())
+    }
+
+    /// `base: name=value …` wrapped at ~100 columns (continuation lines indented under the first field).
+    static func baseLines(_ fields: [(String, String)]) -> String {
         var line = "base:"
         var lines: [String] = []
-        for (k, v) in baseFields() {
+        for (k, v) in fields {
             let item = " \(k)=\(v)"
             if line.count + item.count > 100 { lines.append(line); line = "     " }
             line += item
         }
         lines.append(line)
-        return out + lines.joined(separator: "\n")
+        return lines.joined(separator: "\n")
     }
 
     /// Base parameters as `name=value`, skipping the varied ones.

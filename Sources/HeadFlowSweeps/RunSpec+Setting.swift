@@ -26,7 +26,7 @@ extension RunSpec {
             guard alpha.count >= 2 else {
                 throw ParameterError("vary", must: "alpha-ratio with k ≥ 2 magnitudes in --alpha", got: "--alpha \(alpha)")
             }
-            alpha[1] = ValueSpec.decimalRounded(try real() * alpha[0])
+            alpha[1] = NumberFormat.decimalRounded(try real() * alpha[0])
         case .initA(let l, let j):
             guard var a = initA else {
                 throw ParameterError("vary", must: "\(name) together with a base --init-a to vary", got: "no --init-a")

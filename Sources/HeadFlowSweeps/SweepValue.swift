@@ -102,14 +102,14 @@ public enum ValueSpec {
             guard n >= 1, n <= 100_000 else { throw fail("a range with n in 1…100000 points") }
             let log = parts[2] == "log"
             if log && !(lo > 0 && hi > 0) { throw fail("a log range with lo > 0 and hi > 0") }
-            let points = log ? logSpaced(lo, hi, n) : linSpaced(lo, hi, n)
+            let points = log ? NumberFormat.logSpaced(lo, hi, n) : linSpaced(lo, hi, n)
             let integral = parameter.kind == .integer
             for x in points {
                 if integral {
                     guard abs(x) < 9e15 else { throw fail("integers (\(x) is too large)") }
                     values.append(.integer(Int(x.rounded())))
                 } else {
-                    values.append(.real(decimalRounded(x)))
+                    values.append(.real(NumberFormat.decimalRounded(x)))
                 }
             }
             if integral, Set(values).count != values.count {
@@ -145,24 +145,6 @@ public enum ValueSpec {
     static func linSpaced(_ lo: Double, _ hi: Double, _ n: Int) -> [Double] {
         if n == 1 { return [lo] }
         return (0..<n).map { i in i == n - 1 ? hi : lo + (hi - lo) * Double(i) / Double(n - 1) }
-    }
-
-    /// `n` points from `lo` to `hi`, evenly spaced in `log x`, both ends exact.
-    static func logSpaced(_ lo: Double, _ hi: Double, _ n: Int) -> [Double] {
-        if n == 1 { return [lo] }
-        return (0..<n).map { i in i == n - 1 ? hi : lo * Double.pow(hi / lo, Double(i) / Double(n - 1)) }
-    }
-
-    /// `x` rounded to `significant` decimal digits, as the nearest double to
-    /// that decimal (so 0.010000000000000002 becomes 0.01). 0 and non-finite unchanged.
-    static func decimalRounded(_ x: Double, significant: Int = 12) -> Double {
-        guard x.isFinite, x != 0 else { return x }
-        let e = Int(x.exponentBase10)
-        let shift = significant - 1 - e
-        let scaled = abs(x) * NumberFormat.pow10(shift)
-        guard scaled < 9e15 else { return x }
-        let mantissa = Int(scaled.rounded())
-        return Double("\(x < 0 ? "-" : "")\(mantissa)e\(-shift)") ?? x
     }
 }
 

@@ -14,7 +14,7 @@ struct HeadFlowCommand: ParsableCommand {
         transcription); mini-batch SGD trains the same model (train).
         Errors in options print one line naming the option and its valid range and exit 64.
         """,
-        subcommands: [RunCommand.self, TrainCommand.self, SweepCommand.self, BoundaryCommand.self, MergeCommand.self, FitCommand.self, PlotCommand.self, ReproduceCommand.self, ClaimsCommand.self, FeaturesCommand.self])
+        subcommands: [RunCommand.self, TrainCommand.self, SweepCommand.self, BoundaryCommand.self, MergeCommand.self, FitCommand.self, PlotCommand.self, ReproduceCommand.self, ClaimsCommand.self, FeaturesCommand.self, FastestHeadCommand.self])
 
     /// Parses, runs, and turns every error into one line on stderr with the right exit code:
     /// 64 for bad input (EX_USAGE), 1 for a numerical failure.

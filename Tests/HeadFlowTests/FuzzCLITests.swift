@@ -64,6 +64,7 @@ struct FuzzCorpus {
             (["reproduce"], ["--format", "json"]),
             (["claims"], ["--write", "T"]),
             (["features"], ["--ks", "2", "--heads", "none", "--seeds", "1", "--t-end", "20", "--d", "10", "--quiet"]),
+            (["fastest-head"], ["--t-end", "50", "--points", "3", "--scan", "3"]),
         ]
         return FuzzCorpus(commands: try bases.map { words, base in
             let all = try options(words)
@@ -253,7 +254,7 @@ struct FuzzCLITests {
         #expect(corpus.commands.allSatisfy { $0.options.count >= 1 })
         let byWords = Dictionary(corpus.commands.map { ($0.words.joined(separator: " "), $0.names) }) { a, _ in a }
         let lines = corpus.lines(count: count, seed: seed)
-        #expect(Set(lines.map { $0.prefix(1) }).count == 10, "every subcommand is exercised")
+        #expect(Set(lines.map { $0.prefix(1) }).count == Set(corpus.commands.map { $0.words.prefix(1) }).count, "every subcommand is exercised")
         let results = fuzzRun(lines, in: dir) { args in byWords[args.prefix(2).joined(separator: " ")] ?? byWords[args[0]] ?? [] }
         var counts: [ExitClass: Int] = [:]
         for (c, _, _) in results { counts[c, default: 0] += 1 }
