@@ -1,7 +1,8 @@
 #ifndef HEADFLOW_CGSL_SHIM_H
 #define HEADFLOW_CGSL_SHIM_H
 // The parts of GSL headflow uses: errors, RNG and distributions, ODE stepping,
-// CBLAS, linear algebra (eigen, Cholesky), least-squares fits and statistics.
+// CBLAS, linear algebra (eigen, Cholesky), least-squares fits, statistics and
+// multimin (BFGS for the linear probe).
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_rng.h>
@@ -16,4 +17,5 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_multimin.h>
 #endif
