@@ -17,14 +17,28 @@ func gaussianClasses(_ n: Int, means: [[Double]], sigma: Double, seed: UInt64) -
 struct ProbeLinearTests {
     @Test("BFGS (GSL vector_bfgs2) finds Rosenbrock's minimum (1, 1) and reports convergence")
     func rosenbrock() {
-        let result = BFGSMinimizer(gradientTolerance: 1e-8).minimize(from: [-1.2, 1]) { x, g in
+        let result = BFGSMinimizer(gradientTolerance: 1e-6).minimize(from: [-1.2, 1]) { x, g in
             let a = 1 - x[0], b = x[1] - x[0] * x[0]
             if let g { g[0] = -2 * a - 400 * x[0] * b; g[1] = 200 * b }
             return a * a + 100 * b * b
         }
         #expect(result.status == .converged)
-        #expect(abs(result.x[0] - 1) < 1e-6 && abs(result.x[1] - 1) < 1e-6)
-        #expect(result.value < 1e-12 && result.iterations > 5)
+        #expect(abs(result.x[0] - 1) < 1e-5 && abs(result.x[1] - 1) < 1e-5)
+        #expect(result.value < 1e-10 && result.iterations > 5 && result.gradientNorm < 1e-6)
+        // A tolerance below rounding: the line search stops making progress, with x at the minimum.
+        let tight = BFGSMinimizer(gradientTolerance: 1e-30).minimize(from: [-1.2, 1]) { x, g in
+            let a = 1 - x[0], b = x[1] - x[0] * x[0]
+            if let g { g[0] = -2 * a - 400 * x[0] * b; g[1] = 200 * b }
+            return a * a + 100 * b * b
+        }
+        #expect(tight.status == .noProgress || tight.status == .converged)
+        #expect(abs(tight.x[0] - 1) < 1e-6 && abs(tight.x[1] - 1) < 1e-6)
+        let capped = BFGSMinimizer(maxIterations: 3).minimize(from: [-1.2, 1]) { x, g in
+            let a = 1 - x[0], b = x[1] - x[0] * x[0]
+            if let g { g[0] = -2 * a - 400 * x[0] * b; g[1] = 200 * b }
+            return a * a + 100 * b * b
+        }
+        #expect(capped.status == .iterationLimit && capped.iterations == 3)
     }
 
     @Test("BFGS: a non-finite objective is a .failed status, not a crash")
@@ -71,8 +85,8 @@ struct ProbeLinearTests {
         let mu = [1.0, 0.5]
         let (x, labels) = gaussianClasses(40_000, means: [mu.map { -$0 }, mu], sigma: 1, seed: 3)
         let (model, result) = SoftmaxRegression.fit(x, labels: labels, classes: 2, penalty: 0,
-                                                    minimizer: BFGSMinimizer(gradientTolerance: 1e-9), threads: 2)
-        #expect(result.status == .converged)
+                                                    minimizer: BFGSMinimizer(gradientTolerance: 1e-7), threads: 2)
+        #expect(result.status == .converged || (result.status == .noProgress && result.gradientNorm < 1e-6))
         let p = model.parameters  // [w0 (2), b0, w1 (2), b1]
         // Standard error of each coefficient ≈ 1/sqrt(N·var) ≈ 0.01: allow 5 of them.
         #expect(abs((p[3] - p[0]) - 2 * mu[0]) < 0.05)
