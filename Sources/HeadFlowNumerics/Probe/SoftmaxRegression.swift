@@ -66,37 +66,52 @@ public struct SoftmaxRegression: Sendable, Equatable {
 
 /// The penalised cross-entropy `L` of `SoftmaxRegression` on fixed data and its gradient, with the
 /// per-chunk scratch that makes an evaluation allocation-free.
+///
+/// The examples are copied once into blocks of `blockRows` rows stored column by column, so that
+/// the logits of a block are `K·m` contiguous multiply-adds over its rows (vectorised by the
+/// compiler) and each gradient entry a dot product of two contiguous columns, summed eight lanes
+/// at a time in a fixed order: about 20 ms per evaluation on one core at N = 54,000, m = 64, K = 10.
 public final class SoftmaxObjective: @unchecked Sendable {
-    /// The examples, N×m.
-    public let x: Matrix
-    /// Their labels, in `0..<classes`.
-    public let labels: [Int]
+    /// Rows per block (a multiple of 8).
+    public static let blockRows = 256
+    /// Number of examples N.
+    public let count: Int
+    /// Number of features m.
+    public let features: Int
     /// `K`.
     public let classes: Int
     /// `λ`.
     public let penalty: Double
-    private let chunks: [Range<Int>]
+    private let labels: [Int]
+    private let blocked: [Double]              // block b, column j, row r at (b·m + j)·B + r; zero padding
+    private let chunks: [Range<Int>]           // ranges of blocks
     private let pool: WorkerPool
-    private var transposed: [Double]          // weights as m×K, then the K biases
-    private var partialGradients: [[Double]]  // per chunk, laid out as `transposed`
+    private var transposed: [Double]           // weights as m×K, then the K biases
+    private var partialGradients: [[Double]]   // per chunk, laid out as `transposed`
+    private var logits: [[Double]]             // per chunk, K×B
     private var partialLosses: [Double]
 
-    /// The objective on `x` (N×m) with `labels`, `classes` and penalty `λ`, evaluated on `threads` threads.
+    /// The objective on `x` (N×m) with `labels` in `0..<classes` and penalty `λ`, evaluated on `threads` threads.
     public init(_ x: Matrix, labels: [Int], classes: Int, penalty: Double, threads: Int = 1) {
         precondition(labels.count == x.rows, "SoftmaxObjective: one label per row")
         precondition(labels.allSatisfy { $0 >= 0 && $0 < classes }, "SoftmaxObjective: labels in 0..<classes")
-        self.x = x; self.labels = labels; self.classes = classes; self.penalty = penalty
-        chunks = WorkerPool.partition(x.rows, parts: max(1, min(32, x.rows / 512)))
+        let n = x.rows, m = x.cols, b = Self.blockRows, blocks = (n + b - 1) / b
+        count = n; features = m; self.classes = classes; self.penalty = penalty; self.labels = labels
+        var blocked = [Double](repeating: 0, count: blocks * m * b)
+        for i in 0..<n { for j in 0..<m { blocked[((i / b) * m + j) * b + i % b] = x.storage[i * m + j] } }
+        self.blocked = blocked
+        chunks = WorkerPool.partition(blocks, parts: min(32, blocks))
         pool = WorkerPool(threads: min(threads, chunks.count))
-        let size = classes * (x.cols + 1)
+        let size = classes * (m + 1)
         transposed = [Double](repeating: 0, count: size)
         partialGradients = [[Double]](repeating: [Double](repeating: 0, count: size), count: chunks.count)
+        logits = [[Double]](repeating: [Double](repeating: 0, count: classes * b), count: chunks.count)
         partialLosses = [Double](repeating: 0, count: chunks.count)
     }
 
     /// `L(θ)`, and `∇L(θ)` into `gradient` when it is non-nil (θ laid out as `SoftmaxRegression.parameters`).
     public func evaluate(_ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
-        let m = x.cols, kk = classes, stride = m + 1, n = x.rows
+        let m = features, kk = classes, stride = m + 1, n = count
         for k in 0..<kk {
             for j in 0..<m { transposed[j * kk + k] = theta[k * stride + j] }
             transposed[m * kk + k] = theta[k * stride + m]
@@ -120,39 +135,58 @@ public final class SoftmaxObjective: @unchecked Sendable {
         return loss * scale + 0.5 * penalty * penaltyTerm
     }
 
-    /// The unscaled loss and gradient sums of chunk `c` into its own slots.
+    /// The unscaled loss and gradient sums of chunk `c` (a range of blocks) into its own slots.
     private func accumulate(chunk c: Int, gradient: Bool) {
-        let m = x.cols, kk = classes
-        var z = [Double](repeating: 0, count: kk)
+        let m = features, kk = classes, bb = Self.blockRows
         var loss = 0.0
         partialGradients[c].withUnsafeMutableBufferPointer { g in
             for i in 0..<g.count { g[i] = 0 }
-            transposed.withUnsafeBufferPointer { w in
-                x.storage.withUnsafeBufferPointer { xs in
-                    z.withUnsafeMutableBufferPointer { z in
-                        for i in chunks[c] {
-                            let row = xs.baseAddress! + i * m
-                            for k in 0..<kk { z[k] = w[m * kk + k] }
+            logits[c].withUnsafeMutableBufferPointer { zs in
+                transposed.withUnsafeBufferPointer { w in
+                    blocked.withUnsafeBufferPointer { xs in
+                        let z = zs.baseAddress!
+                        for block in chunks[c] {
+                            let rows = min(bb, count - block * bb), x = xs.baseAddress! + block * m * bb
+                            // Logits z_k = b_k + Σ_j w_jk x_j for the block's rows.
+                            for k in 0..<kk { let bias = w[m * kk + k]; for r in 0..<bb { z[k * bb + r] = bias } }
                             for j in 0..<m {
-                                let xj = row[j], wj = w.baseAddress! + j * kk
-                                for k in 0..<kk { z[k] += wj[k] * xj }
+                                let column = x + j * bb
+                                for k in 0..<kk {
+                                    let wjk = w[j * kk + k], zk = z + k * bb
+                                    for r in 0..<bb { zk[r] += wjk * column[r] }
+                                }
                             }
-                            var top = z[0]
-                            for k in 1..<kk where z[k] > top { top = z[k] }
-                            let y = labels[i], margin = z[y] - top
-                            var total = 0.0
-                            for k in 0..<kk { z[k] = Double.exp(z[k] - top); total += z[k] }
-                            // −log p_y = log Σ_k exp(z_k − top) − (z_y − top): no overflow, no log 0.
-                            loss += Double.log(total) - margin
+                            // Per row: −log p_y = log Σ_k exp(z_k − top) − (z_y − top); then p − e_y in place.
+                            for r in 0..<rows {
+                                var top = z[r]
+                                for k in 1..<kk where z[k * bb + r] > top { top = z[k * bb + r] }
+                                let y = labels[block * bb + r], margin = z[y * bb + r] - top
+                                var total = 0.0
+                                for k in 0..<kk { let e = Double.exp(z[k * bb + r] - top); z[k * bb + r] = e; total += e }
+                                loss += Double.log(total) - margin
+                                let inverse = 1 / total
+                                for k in 0..<kk { z[k * bb + r] *= inverse }
+                                z[y * bb + r] -= 1
+                            }
                             guard gradient else { continue }
-                            let inverse = 1 / total
-                            for k in 0..<kk { z[k] *= inverse }
-                            z[y] -= 1
-                            for j in 0..<m {
-                                let xj = row[j], gj = g.baseAddress! + j * kk
-                                for k in 0..<kk { gj[k] += z[k] * xj }
+                            for k in 0..<kk { for r in rows..<bb { z[k * bb + r] = 0 } }
+                            // ∂/∂w_jk += Σ_r (p − e_y)_rk x_rj, eight lanes at a time; ∂/∂b_k += Σ_r (p − e_y)_rk.
+                            for j in 0...m {
+                                for k in 0..<kk {
+                                    let zk = UnsafeRawPointer(z + k * bb)
+                                    var acc = SIMD8<Double>()
+                                    if j < m {
+                                        let column = UnsafeRawPointer(x + j * bb)
+                                        for v in 0..<(bb / 8) {
+                                            acc += column.loadUnaligned(fromByteOffset: v * 64, as: SIMD8<Double>.self)
+                                                * zk.loadUnaligned(fromByteOffset: v * 64, as: SIMD8<Double>.self)
+                                        }
+                                    } else {
+                                        for v in 0..<(bb / 8) { acc += zk.loadUnaligned(fromByteOffset: v * 64, as: SIMD8<Double>.self) }
+                                    }
+                                    g[j * kk + k] += acc.sum()
+                                }
                             }
-                            for k in 0..<kk { g[m * kk + k] += z[k] }
                         }
                     }
                 }
