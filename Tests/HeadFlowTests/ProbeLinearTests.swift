@@ -78,6 +78,7 @@ struct ProbeLinearTests {
         #expect(result.accuracy == 1)
         #expect(result.heldOutAccuracy.count == LinearProbe.defaultPenalties.count)
         #expect(LinearProbe.defaultPenalties.contains(result.penalty))
+        #expect(result.heldOutAccuracy.allSatisfy { $0 > 0.95 })
     }
 
     @Test("two Gaussian classes N(±μ, I): the fitted weights are the posterior's, w₁ − w₀ = 2μ, b₁ − b₀ = 0")
@@ -110,6 +111,15 @@ struct ProbeLinearTests {
                 .model.parameters.enumerated().filter { $0.offset % 5 != 4 }.reduce(0) { $0 + $1.element * $1.element }
         }
         #expect(norm(1) < norm(0.01))
+    }
+
+    @Test("the held-out tenth: ⌊N/10⌋ distinct rows, the same on every call, every class of cycling labels in it")
+    func heldOut() {
+        let held = LinearProbe.heldOutRows(1_000)
+        #expect(held.count == 100 && Set(held).count == 100 && held == held.sorted() && held.allSatisfy { (0..<1_000).contains($0) })
+        #expect(LinearProbe.heldOutRows(1_000) == held)
+        #expect(Set(held.map { $0 % 10 }).count == 10)
+        #expect(LinearProbe.heldOutRows(9).isEmpty && LinearProbe.heldOutRows(10).count == 1)
     }
 
     @Test("standardisation: training columns get mean 0, sd 1; a constant column maps to 0")

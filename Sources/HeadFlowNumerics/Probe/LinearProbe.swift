@@ -3,8 +3,10 @@
 /// (`FeatureStandardiser`), its L2 strength `λ` chosen on a held-out tenth of the training set,
 /// then refitted on all of it; the result is the test accuracy.
 ///
-/// The held-out tenth is the training rows `i ≡ 9 (mod 10)` (deterministic, and spread over a
-/// file sorted by class); each `λ` of `penalties` is fitted on the other rows, with features
+/// The held-out tenth is `⌊N/10⌋` training rows drawn by a fixed shuffle (`heldOutRows`: the same
+/// rows for the same N on every run, and spread over a file sorted or cycling by class — a
+/// stride such as `i mod 10` would hold out a single class of a file whose labels cycle `0…9`);
+/// each `λ` of `penalties` is fitted on the other rows, with features
 /// standardised on those rows, from the largest `λ` down, each fit starting where the previous
 /// ended. The `λ` with the best held-out accuracy wins (the larger `λ` on a tie); with fewer than
 /// 10 training rows there is no held-out row and the largest `λ` is taken. Classes are
@@ -38,7 +40,10 @@ public struct LinearProbe: Sendable, Equatable {
         precondition(train.cols == test.cols, "LinearProbe: train and test features differ in width")
         precondition(trainLabels.count == train.rows && testLabels.count == test.rows, "LinearProbe: one label per row")
         let classes = ((trainLabels + testLabels).max() ?? 0) + 1
-        let held = (0..<train.rows).filter { $0 % 10 == 9 }, kept = (0..<train.rows).filter { $0 % 10 != 9 }
+        let held = Self.heldOutRows(train.rows)
+        var isHeld = [Bool](repeating: false, count: train.rows)
+        for i in held { isHeld[i] = true }
+        let kept = (0..<train.rows).filter { !isHeld[$0] }
         let order = penalties.indices.sorted { penalties[$0] > penalties[$1] }
         var heldAccuracy = [Double](repeating: .nan, count: penalties.count)
         var starts = [[Double]?](repeating: nil, count: penalties.count)
@@ -65,6 +70,24 @@ public struct LinearProbe: Sendable, Equatable {
         return LinearProbeResult(accuracy: model.accuracy(standardiser.apply(test), labels: testLabels),
                                  penalty: penalties[chosen], heldOutAccuracy: heldAccuracy, fit: result, model: model,
                                  standardiser: standardiser)
+    }
+
+    /// The held-out rows of a training set of `n`: the first `⌊n/10⌋` of a Fisher–Yates shuffle of
+    /// `0..<n` driven by SplitMix64 from a fixed seed, in increasing order. Deterministic; empty for n < 10.
+    public static func heldOutRows(_ n: Int) -> [Int] {
+        var order = Array(0..<n)
+        var state: UInt64 = 0x4865_6164_466C_6F77  // "HeadFlow"
+        let held = n / 10
+        for i in 0..<held {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            let j = i + Int(z % UInt64(n - i))
+            order.swapAt(i, j)
+        }
+        return order[0..<held].sorted()
     }
 
     /// The rows `indices` of `x`.
