@@ -78,7 +78,9 @@ struct ProbeLinearTests {
         #expect(result.accuracy == 1)
         #expect(result.heldOutAccuracy.count == LinearProbe.defaultPenalties.count)
         #expect(LinearProbe.defaultPenalties.contains(result.penalty))
-        #expect(result.heldOutAccuracy.allSatisfy { $0 > 0.95 })
+        // Every λ sees every class in the held-out tenth (an i mod 10 split held out class 3 alone: accuracy 0).
+        #expect(result.heldOutAccuracy.allSatisfy { $0 > 0.5 }, "\(result.heldOutAccuracy)")
+        #expect(result.heldOutAccuracy.max() == 1, "\(result.heldOutAccuracy)")
     }
 
     @Test("two Gaussian classes N(±μ, I): the fitted weights are the posterior's, w₁ − w₀ = 2μ, b₁ − b₀ = 0")
