@@ -19,6 +19,18 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // zlib (inflate, for gzip-compressed image files), found with pkg-config; Debian package zlib1g-dev.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // OpenSSL's libcrypto (SHA-256 of the data files a run records), found with pkg-config; Debian libssl-dev.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Philox4x32-10 blocks in C: eight counters in AVX2 lanes when the CPU has them (chosen at run time).
         .target(name: "CPhilox"),
         // The layers, lowest first. A layer's `dependencies` name only layers below it, so an upward
@@ -29,10 +41,11 @@ let package = Package(
             name: "HeadFlowNumerics",
             dependencies: ["CGSL", "CPhilox", .product(name: "RealModule", package: "swift-numerics")]
         ),
-        // The data model: features, patches, sampled batches.
+        // The data model: features, patches, sampled batches; image files (the only target that imports
+        // CZlib and CLibCrypto).
         .target(
             name: "HeadFlowData",
-            dependencies: ["HeadFlowNumerics", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["HeadFlowNumerics", "CZlib", "CLibCrypto", .product(name: "RealModule", package: "swift-numerics")]
         ),
         // The model's mathematics: network, heads, BN loss (Model) and the population objective (Population).
         .target(

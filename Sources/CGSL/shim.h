@@ -3,6 +3,7 @@
 // The parts of GSL headflow uses: errors, RNG and distributions, ODE stepping,
 // CBLAS, linear algebra (eigen, Cholesky), least-squares fits, statistics and
 // one-dimensional minimisation (Brent).
+// multimin (BFGS for the linear probe).
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_rng.h>
@@ -18,4 +19,5 @@
 #include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_min.h>
+#include <gsl/gsl_multimin.h>
 #endif

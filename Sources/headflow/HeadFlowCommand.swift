@@ -25,7 +25,8 @@ struct HeadFlowCommand: ParsableCommand {
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
-            let code = exitCode(for: error)
+            // A bad data file is bad input, as a bad option is: exit 64 (EX_USAGE).
+            let code = error is ImageFileError ? ExitCode.validationFailure : exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
                 Foundation.exit(0)

@@ -8,8 +8,10 @@ private let layers = [
     "HeadFlowClaims", "HeadFlowSweeps", "HeadFlowReport", "HeadFlow", "headflow",
 ]
 
-/// The C targets and who may use them: GSL only through HeadFlowNumerics' wrappers.
-private let cTargets: [String: Set<String>] = ["CGSL": ["HeadFlowNumerics"], "CPhilox": ["HeadFlowNumerics"]]
+/// The C targets and who may use them: GSL only through HeadFlowNumerics' wrappers; zlib and libcrypto
+/// only through HeadFlowData's image-file readers.
+private let cTargets: [String: Set<String>] = ["CGSL": ["HeadFlowNumerics"], "CPhilox": ["HeadFlowNumerics"],
+                                               "CZlib": ["HeadFlowData"], "CLibCrypto": ["HeadFlowData"]]
 
 private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()

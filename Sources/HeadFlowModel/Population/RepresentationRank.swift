@@ -78,15 +78,6 @@ public struct RepresentationRank: Equatable, Sendable {
     public static func secondMoment(of s: Matrix, head e: Matrix) -> Matrix { e * s * e.transposed }
 
     /// `exp(−Σ p_i log p_i)` with `p_i = x_i / Σx` for non-negative weights `x`
-    /// (`0 · log 0 = 0`); NaN when `Σx` is not positive and finite.
-    public static func entropyRank(_ x: [Double]) -> Double {
-        let total = x.reduce(0, +)
-        guard total > 0, total.isFinite else { return .nan }
-        var h = 0.0
-        for xi in x where xi > 0 {
-            let p = xi / total
-            h -= p * Double.log(p)
-        }
-        return Double.exp(h)
-    }
+    /// (`0 · log 0 = 0`); NaN when `Σx` is not positive and finite (`FeatureRank.entropyRank`).
+    public static func entropyRank(_ x: [Double]) -> Double { FeatureRank.entropyRank(x) }
 }
