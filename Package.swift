@@ -19,22 +19,15 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
-        // OpenBLAS (Debian's libopenblas-dev, pkg-config openblas) for the image network's products, reached by
-        // its Fortran-interface names (`sgemm_`, `dgemm_`) so that GSL keeps its own CBLAS (Sources/COpenBLAS/shim.h).
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
         // Philox4x32-10 blocks in C: eight counters in AVX2 lanes when the CPU has them (chosen at run time).
         .target(name: "CPhilox"),
         // The layers, lowest first. A layer's `dependencies` name only layers below it, so an upward
         // import does not compile (scripts/test builds with --explicit-target-dependency-import-check
         // error, and LayerOrderTests checks this list against the order). README.md, "Layout".
-        // Support, the GSL wrappers (the only target that imports CGSL), the OpenBLAS wrapper and the ODE steppers.
+        // Support, the GSL wrappers (the only target that imports CGSL), the OpenBLAS wrapper (BLAS/) and the ODE steppers.
         .target(
             name: "HeadFlowNumerics",
-            dependencies: ["CGSL", "COpenBLAS", "CPhilox", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CGSL", "CPhilox", .product(name: "RealModule", package: "swift-numerics")]
         ),
         // The data model: features, patches, sampled batches.
         .target(

@@ -8,9 +8,8 @@ private let layers = [
     "HeadFlowClaims", "HeadFlowSweeps", "HeadFlowReport", "HeadFlow", "headflow",
 ]
 
-/// The C targets and who may use them: GSL and OpenBLAS only through HeadFlowNumerics' wrappers.
-private let cTargets: [String: Set<String>] = ["CGSL": ["HeadFlowNumerics"], "COpenBLAS": ["HeadFlowNumerics"],
-                                               "CPhilox": ["HeadFlowNumerics"]]
+/// The C targets and who may use them: GSL only through HeadFlowNumerics' wrappers.
+private let cTargets: [String: Set<String>] = ["CGSL": ["HeadFlowNumerics"], "CPhilox": ["HeadFlowNumerics"]]
 
 private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
