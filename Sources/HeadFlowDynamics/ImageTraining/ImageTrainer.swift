@@ -77,9 +77,11 @@ public struct ImageTrainer: Sendable {
                                    losses: losses, steps: step, standardization: standardization, network: network)
     }
 
-    /// The order of epoch `epoch`: a uniform permutation of `0..<count` (Fisher–Yates) from the Philox
-    /// stream `(seed, shuffle, epoch)`, so an epoch's order does not depend on the epochs before it.
-    static func order(count: Int, seed: UInt64, epoch: Int) -> [Int] {
+    /// The order of epoch `epoch` (1-based): a uniform permutation of `0..<count` (Fisher–Yates) from the
+    /// Philox stream `(seed, shuffle, epoch)`, so an epoch's order does not depend on the epochs before it.
+    /// Batch `b` of the epoch is `order[b·batch ..< (b+1)·batch]`, its first visit `(epoch − 1)·count + b·batch`
+    /// (what `ImageNetwork.sampleBatch` takes to reproduce its views, e.g. for a reference implementation).
+    public static func order(count: Int, seed: UInt64, epoch: Int) -> [Int] {
         var order = Array(0..<count)
         var rng = PhiloxStream(seed: seed, stream: ImageStreams.shuffle, step: UInt64(epoch), buffer: PhiloxBuffer())
         for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, rng.uniformInt(i + 1)) }

@@ -34,19 +34,3 @@ public struct ImageViewRule: Sendable, Equatable {
         try require(noise, "pixel-noise", "a finite σ ≥ 0", { $0 >= 0 })
     }
 }
-
-/// The activation `σ` of the image network's neurons.
-public enum ImageActivation: String, CaseIterable, Sendable, Codable {
-    /// `σ(t) = t³`, the paper's (the theory's) activation.
-    case cube
-    /// `σ(t) = max(t, 0)` (`σ'(t) = 1` for `t > 0`, else 0): outside the theory, for comparison.
-    case relu
-}
-
-/// The floating-point type the image network computes in (the BN loss and the head are always float64).
-public enum ImagePrecision: String, CaseIterable, Sendable, Codable {
-    /// `Float` (OpenBLAS `sgemm`): twice as fast, agrees with float64 to ≈ 1e-5 relative per step.
-    case float32
-    /// `Double` (OpenBLAS `dgemm`): the reference.
-    case float64
-}

@@ -10,7 +10,7 @@ public enum NetworkDiagnostics {
         let norms = (0..<m).map { j in (0..<w.rows).reduce(0.0) { $0 + w[$1, j] * w[$1, j] }.squareRoot() }
         var best = -Double.infinity
         for j in 0..<m where norms[j] > 0 {
-            for r in (j + 1)..<max(m, j + 1) where norms[r] > 0 {
+            for r in (j + 1)..<m where norms[r] > 0 {
                 var dot = 0.0
                 for k in 0..<w.rows { dot += w[k, j] * w[k, r] }
                 best = max(best, abs(dot) / (norms[j] * norms[r]))
