@@ -24,17 +24,23 @@ public struct PixelStandardization: Sendable, Equatable {
     public init(training images: ImageSet) throws(ParameterError) {
         guard images.count >= 1 else { throw ParameterError("images", must: "at least one training image", got: "0") }
         let size = images.imageSize, n = images.count
-        var sum = [Double](repeating: 0, count: size), squares = 0.0
+        var mean = [Double](repeating: 0, count: size), squares = [Double](repeating: 0, count: size)
         images.pixels.withUnsafeBufferPointer { px in
-            for i in 0..<n { for k in 0..<size { sum[k] += Double(px[i * size + k]) } }
-            let mu = sum.map { $0 / Double(n) }
-            for i in 0..<n { for k in 0..<size { let c = Double(px[i * size + k]) - mu[k]; squares += c * c } }
-            sum = mu
+            mean.withUnsafeMutableBufferPointer { mu in
+                squares.withUnsafeMutableBufferPointer { sq in
+                    for i in 0..<n { let row = px.baseAddress! + i * size; for k in 0..<size { mu[k] += Double(row[k]) } }
+                    for k in 0..<size { mu[k] /= Double(n) }
+                    for i in 0..<n {
+                        let row = px.baseAddress! + i * size
+                        for k in 0..<size { let c = Double(row[k]) - mu[k]; sq[k] += c * c }
+                    }
+                }
+            }
         }
-        let s = (squares / Double(n * size)).squareRoot()
+        let s = (squares.reduce(0, +) / Double(n * size)).squareRoot()
         guard s > 0, s.isFinite else {
             throw ParameterError("images", must: "pixels that vary across the training set (overall standard deviation > 0)", got: "s = \(s)")
         }
-        self.init(mean: sum, scale: s)
+        self.init(mean: mean, scale: s)
     }
 }

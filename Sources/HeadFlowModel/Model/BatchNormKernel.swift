@@ -127,7 +127,7 @@ extension BatchNormLoss {
         for i in 0..<n {
             let di = dF + i * m, fi = fHat + i * m, xi = x + i * m, oi = out + i * m
             for j in 0..<m { di[j] = (di[j] - dMean[j] - fi[j] * dProj[j]) / fScale[j] }
-            for j in 0..<m { for r in 0..<m { ge[j * m + r] += di[j] * xi[r] } }
+            for j in 0..<m { let dj = di[j], gj = ge + j * m; for r in 0..<m { gj[r] += dj * xi[r] } }
             if lanes {
                 for r in 0..<m { oi[r] = 0 }
                 for j in 0..<m { let dj = di[j], ej = e + j * m; for r in 0..<m { oi[r] += dj * ej[r] } }
