@@ -52,6 +52,19 @@ struct ImageTrainerTests {
         }
     }
 
+    @Test("directpred and directcopy set E from the outputs' running second moment (no longer I); a rule without such a head is rejected")
+    func spectralHeads() throws {
+        for head in [HeadKind.directpred, .directcopy] {
+            let p = Self.problem(head)
+            try p.validate()
+            let r = try ImageTrainer().train(p)
+            #expect(r.head != .identity(6) && r.head.isFinite && r.losses.allSatisfy(\.isFinite))
+        }
+        var p = Self.problem(.offdiag)
+        p.spectralHead = DirectPredHead()
+        #expect(throws: ParameterError.self) { try p.validate() }
+    }
+
     @Test("float32 follows the float64 run closely over two epochs")
     func precisionsAgree() throws {
         let single = try ImageTrainer().train(Self.problem(precision: .float32))

@@ -46,7 +46,8 @@ public struct ImageTrainingProblem: Sendable {
     public var initScale: Double? = nil
     /// float32 or float64 for `W` and the products.
     public var precision: ImagePrecision = .float32
-    /// The rule of a head set from the outputs (`directpred`, `directcopy`), nil for a trained or frozen head.
+    /// The rule of a head set from the outputs (`directpred`, `directcopy`: `DirectPredHead` with the head's
+    /// exponent and default `ε`, source by default), nil for a trained or frozen head.
     public var spectralHead: DirectPredHead? = nil
     /// `ρ` of the running second moment of a spectral head (`0 ≤ ρ < 1`).
     public var dpRho: Double = 0.3
@@ -57,6 +58,7 @@ public struct ImageTrainingProblem: Sendable {
         self.images = images; self.patches = ImagePatches(of: images, size: patch, stride: stride)
         self.neurons = neurons; self.head = head; self.lr = lr; self.lrE = lrE
         self.batch = batch; self.epochs = epochs; self.seed = seed
+        spectralHead = head.spectralExponent.map { DirectPredHead(exponent: $0) }
     }
 
     /// Steps per epoch, `⌊N / batch⌋`.
@@ -86,6 +88,10 @@ public struct ImageTrainingProblem: Sendable {
         }
         if stopGradient == .off, target != .same {
             throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
+        }
+        if (head.spectralExponent != nil) != (spectralHead != nil) {
+            throw ParameterError("head", must: "set from the outputs (directpred, directcopy) exactly when a spectral head rule is given",
+                                 got: head.rawValue)
         }
         if let rule = spectralHead { try require(rule.epsilon, "dp-eps", "a finite ε ≥ 0", { $0 >= 0 }) }
         try require(dpRho, "dp-rho", "in [0, 1)", { $0 >= 0 && $0 < 1 })

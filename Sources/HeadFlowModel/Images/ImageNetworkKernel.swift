@@ -218,6 +218,8 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
     /// the images are split into the pool's chunks once (contiguous ranges, each run in sub-batches of
     /// `chunkImages` by one chunk's buffers).
     func representation(_ images: ImageSet) -> Matrix {
+        precondition(images.height == patches.height && images.width == patches.width && images.channels == patches.channels,
+                     "ImageNetwork: the images do not have the network's geometry")
         let n = images.count
         var out = Matrix(rows: n, cols: m)
         let parts = WorkerPool.partition(n, parts: chunks.count)
