@@ -57,12 +57,12 @@ public struct CollapseWithoutHead: Claim {
         let problem = try preset.problem()
         let trajectory = try ClaimFlow.solve(preset)
         let failures = [ClaimFlow.failure(trajectory, "run")].compactMap { $0 }
-        let k = problem.model.featureCount, m = problem.neurons
+        let k = problem.model.data.featureCount, m = problem.neurons
         let c0 = trajectory.samples[0].cosines, c = trajectory.final.cosines
         let minV1 = (0..<m).map { abs(c[0, $0]) }.min() ?? .nan
         let maxV2 = k > 1 ? (0..<m).map { abs(c[1, $0]) }.max() ?? .nan : .nan
         let maxV2Start = k > 1 ? (0..<m).map { abs(c0[1, $0]) }.max() ?? .nan : .nan
-        let optimum = PopulationObjective(model: problem.model, neurons: m)
+        let optimum = PopulationObjective(model: problem.model.data, neurons: m)
             .evaluate(online: .diverseOptimum(features: k, neurons: m)).loss
         return ClaimMeasurement(values: [
             MeasuredValue("min_cos_v1", minV1), MeasuredValue("max_cos_v2", maxV2),

@@ -67,8 +67,8 @@ public struct OptimaTie: Claim {
     /// Runs the claim's computation on `preset` (see the type's documentation).
     public func measure(_ preset: RunSpec) throws(ParameterError) -> ClaimMeasurement {
         let problem = try preset.problem()
-        let k = problem.model.featureCount, m = problem.neurons
-        let objective = PopulationObjective(model: problem.model, neurons: m)
+        let k = problem.model.data.featureCount, m = problem.neurons
+        let objective = PopulationObjective(model: problem.model.data, neurons: m)
         let s = Double(preset.featurePatches)
         let star = 2 * Double(m) * (1 - (s - 1) / (s + 1))
         let lc = objective.evaluate(online: .collapsedOptimum(features: k, neurons: m)).loss

@@ -4,59 +4,45 @@ import HeadFlowData
 import HeadFlowModel
 
 /// The right-hand side of the population flow (docs/MODEL.md §2–4) as a value:
-/// the data model, the head variant and the rates. A new model variant is a
-/// new field (or a new choice inside it), never a branch inside the solver.
+/// the model (data, head rule, target rule, stop-gradient — the one `SiameseModel` SGD also holds) and
+/// the rates. A new model variant is a new rule (or a new field of the model), never a branch inside the solver.
 ///
 /// `makeEvaluator` gives a workspace that evaluates it on flat states laid out
 /// by `layout(neurons:)`.
 public struct PopulationField: Sendable {
-    /// The data distribution.
-    public var model: DataModel
-    /// The head variant: which entries of `E` train.
-    public var head: HeadKind
+    /// The model: data, head rule, target rule, stop-gradient.
+    public var model: SiameseModel
     /// Encoder rate `η`.
     public var eta: Double
     /// Head rate `η_E`.
     public var etaE: Double
-    /// The target rule: `same` (the paper) or BYOL's EMA target with time constant `emaTau`.
-    public var target: TargetRule = .same
-    /// `τ > 0` of the EMA target (units of 1/η); read only for `target == .ema`.
-    public var emaTau: Double = 100
-    /// Stop-gradient on the target branch (the paper: on); `off` is defined for the target `same`.
-    public var stopGradient: StopGradientRule = .on
-    /// `ε` and source of a spectral head (`directpred`, `directcopy`; the exponent comes from `head`).
-    public var directPred = DirectPredHead()
 
-    /// The paper's field: stop-gradient, target = online, head `head`.
-    public init(model: DataModel, head: HeadKind, eta: Double = 1, etaE: Double = 0.01) {
-        self.model = model; self.head = head; self.eta = eta; self.etaE = etaE
+    /// The flow of `model` at rates `η`, `η_E`.
+    public init(model: SiameseModel, eta: Double = 1, etaE: Double = 0.01) {
+        self.model = model; self.eta = eta; self.etaE = etaE
+    }
+
+    /// The paper's field on `data`: stop-gradient, target = online, head `head`.
+    public init(model data: DataModel, head: HeadKind, eta: Double = 1, etaE: Double = 0.01) {
+        self.init(model: SiameseModel(data: data, head: head), eta: eta, etaE: etaE)
     }
 
     /// Throws a `ParameterError` naming the first invalid rate or rule.
     public func validate() throws(ParameterError) {
         try RunParameter.check("eta", eta)
         try RunParameter.check("eta-e", etaE)
-        if target == .ema { try RunParameter.check("ema-tau", emaTau) }
-        if stopGradient == .off, target != .same {
-            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
-        }
-        try RunParameter.check("dp-eps", directPred.epsilon)
+        try model.validateRules()
     }
 
-    /// The DirectPred/DirectCopy rule of a spectral head, nil for a trained or frozen head.
-    public var spectralHead: DirectPredHead? {
-        head.spectralExponent.map { DirectPredHead(epsilon: directPred.epsilon, source: directPred.source, exponent: $0) }
-    }
-
-    /// The flat layout for `m` neurons: `[A, R, E]`, then `[A_tg, R_tg]` for the EMA target.
+    /// The flat layout for `m` neurons: `[A, R, E]`, then the target rule's state (`[A_tg, R_tg]` for EMA).
     public func layout(neurons m: Int) -> StateLayout {
-        let k = model.featureCount
-        return StateLayout(features: k, neurons: m, extra: target == .ema ? k * m + m * m : 0)
+        let k = model.data.featureCount
+        return StateLayout(features: k, neurons: m, extra: model.target.extraState(features: k, neurons: m))
     }
 
     /// The flat start for the integrator (the EMA target starts at the online state: `W_tg(0) = W(0)`).
     public func initialState(_ start: ReducedState) -> [Double] {
-        target == .ema ? start.flat + start.a.storage + start.r.storage : start.flat
+        model.target == .ema ? start.flat + start.a.storage + start.r.storage : start.flat
     }
 
     /// A fresh evaluator with its own workspace (not thread-safe: one per solve).
@@ -94,29 +80,29 @@ public final class PopulationFieldEvaluator {
     /// path covers the field (the tests compare the two).
     init(field: PopulationField, layout: StateLayout, fastPath: Bool = true) {
         self.field = field; self.layout = layout
-        let m = layout.neurons
-        objective = PopulationObjective(model: field.model, neurons: m)
-        objective.stopGradient = field.stopGradient == .on
-        mask = field.head.trainableMask(neurons: m).storage
-        spectral = field.spectralHead
-        ce = field.model.sameViewCount
-        un = field.model.noisePatchesPerView * Double.pow(field.model.noise, 6)
-        weights = field.model.featureWeights
+        let m = layout.neurons, model = field.model, data = model.data
+        objective = PopulationObjective(model: data, neurons: m)
+        objective.stopGradient = model.stopGradient == .on
+        mask = model.headRule.trainableMask(neurons: m).storage
+        spectral = model.spectralHead
+        ce = data.sameViewCount
+        un = data.noisePatchesPerView * Double.pow(data.noise, 6)
+        weights = data.featureWeights
         let n = layout.extraOffset
         work = .allocate(capacity: n); work.initialize(repeating: 0, count: n)
         same = .allocate(capacity: m * m); same.initialize(repeating: 0, count: m * m)
         scratch = .allocate(capacity: m * m + m); scratch.initialize(repeating: 0, count: m * m + m)
         eigen = spectral == nil ? nil : SymmetricEigenWorkspace(order: m)
-        let ema = field.target == .ema
-        let covered = fastPath && PopulationObjectiveSmall.covers(head: field.head, target: field.target, stopGradient: field.stopGradient)
+        let ema = model.target == .ema
+        let covered = fastPath && model.coveredBySmallPath
             && layout == (ema ? PopulationObjectiveSmall.emaLayout : PopulationObjectiveSmall.layout)
-        small = covered ? PopulationObjectiveSmall(model: field.model, eta: field.eta, etaE: field.etaE, mask: mask,
-                                                   emaTau: ema ? field.emaTau : nil) : nil
+        small = covered ? PopulationObjectiveSmall(model: data, eta: field.eta, etaE: field.etaE, mask: mask,
+                                                   emaTau: ema ? model.emaTau : nil) : nil
     }
 
     deinit { work.deallocate(); same.deallocate(); scratch.deallocate() }
 
-    /// True when `velocity` runs the `k = m = 2` path (`PopulationObjectiveSmall.covers` this field and layout).
+    /// True when `velocity` runs the `k = m = 2` path (the model's rules say it covers them, and the layout is its own).
     var usesFastPath: Bool { small != nil }
 
     /// `dy/dt` (`velocity`: `dA = −η ∂L/∂A`, `dR = −η ∂L/∂R`, `dE = −η_E ∂L/∂E ∘ mask`) as the
@@ -136,7 +122,7 @@ public final class PopulationFieldEvaluator {
         if let small {
             return small.velocity(base, into: dy.baseAddress!)
         }
-        let target: UnsafePointer<Double>? = field.target == .ema ? base + layout.extraOffset : nil
+        let target: UnsafePointer<Double>? = field.model.target == .ema ? base + layout.extraOffset : nil
         var online = y
         if let rule = spectral, let eigen {
             work.update(from: base, count: layout.extraOffset)
@@ -150,7 +136,7 @@ public final class PopulationFieldEvaluator {
         guard ok else { return false }
         if let target {
             EMATarget.velocity(online: base + layout.a, target: target, into: dy.baseAddress! + layout.extraOffset,
-                               count: layout.e, tau: field.emaTau)
+                               count: layout.e, tau: field.model.emaTau)
         }
         return true
     }
@@ -159,14 +145,14 @@ public final class PopulationFieldEvaluator {
     public func onlineState(_ y: [Double]) -> ReducedState {
         var state = ReducedState(flat: y, layout: layout)
         if let rule = spectral {
-            state.e = rule.head(secondMoment: PopulationMoments(model: field.model, a: state.a, b: state.b).same)
+            state.e = rule.head(secondMoment: PopulationMoments(model: field.model.data, a: state.a, b: state.b).same)
         }
         return state
     }
 
     /// The EMA target `[A_tg; R_tg]` at `y` (with the online `E`), nil for the target `same`.
     public func targetState(_ y: [Double]) -> ReducedState? {
-        guard field.target == .ema else { return nil }
+        guard field.model.target == .ema else { return nil }
         let k = layout.features, m = layout.neurons, o = layout.extraOffset
         return ReducedState(a: Matrix(rows: k, cols: m, storage: Array(y[o..<(o + k * m)])),
                             r: Matrix(rows: m, cols: m, storage: Array(y[(o + k * m)..<(o + k * m + m * m)])),
@@ -178,7 +164,7 @@ public final class PopulationFieldEvaluator {
     public func sample(time t: Double, _ y: [Double]) -> TrajectorySample {
         let state = onlineState(y)
         let ev = objective.evaluate(online: state, target: objective.stopGradient ? targetState(y) : nil)
-        let ranks = RepresentationRank.ofOutputs(model: field.model, state: state)
+        let ranks = RepresentationRank.ofOutputs(model: field.model.data, state: state)
         return TrajectorySample(time: t, state: state, correlations: ev.correlations, loss: ev.loss,
                                 outputRank: ranks.f, headRank: ranks.headed)
     }

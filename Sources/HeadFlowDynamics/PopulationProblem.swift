@@ -28,10 +28,8 @@ public struct PopulationProblem: Sendable {
         self.init(field: PopulationField(model: model, head: head, eta: eta, etaE: etaE), start: start, tEnd: tEnd)
     }
 
-    /// The data distribution.
-    public var model: DataModel { get { field.model } set { field.model = newValue } }
-    /// The head variant (which entries of `E` train).
-    public var head: HeadKind { get { field.head } set { field.head = newValue } }
+    /// The model: data, head rule, target rule, stop-gradient (the field's).
+    public var model: SiameseModel { get { field.model } set { field.model = newValue } }
     /// Encoder rate `η`.
     public var eta: Double { get { field.eta } set { field.eta = newValue } }
     /// Head rate `η_E` (the paper: `η_E ≪ η`).
@@ -43,8 +41,8 @@ public struct PopulationProblem: Sendable {
 
     /// Throws a `ParameterError` naming the first invalid parameter.
     public func validate() throws(ParameterError) {
-        try model.validate()
-        try start.validate(for: model)
+        try model.data.validate()
+        try start.validate(for: model.data)
         try field.validate()
         try RunParameter.check("t-end", tEnd)
     }

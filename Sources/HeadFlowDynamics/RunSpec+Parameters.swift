@@ -134,9 +134,7 @@ extension RunSpec {
         if data == .fixed, samples == nil {
             throw ParameterError("samples", must: "given with --data fixed (an integer ≥ --batch)", got: "nothing")
         }
-        if stopGrad == .off, target != .same {
-            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
-        }
+        try siamese.validateRules()  // the rules' constraints between parameters (stop-gradient off needs --target same)
     }
 
     /// Every parameter, by CLI name, plus the start actually used.

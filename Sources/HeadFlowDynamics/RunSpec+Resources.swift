@@ -50,6 +50,7 @@ extension TrainingProblem {
     /// `d − k` coordinates, and `W ∈ R^{d×m}`), a fixed data set, and the
     /// recorded samples (every `every` steps when given, else the problem's times).
     public func memoryEstimate(sampler: SGDSampler, every: Int? = nil) -> ResourceEstimate {
+        let model = self.model.data, rules = self.model
         let k = Double(model.featureCount), m = Double(neurons), n = Double(batch), d = Double(model.dimension)
         let noise = Double(model.patches) - Double(model.featurePatches), rows = n * noise
         let rowOption = noise > n ? ("patches", "\(model.patches)") : ("batch", "\(batch)")
@@ -60,12 +61,12 @@ extension TrainingProblem {
             terms.append(.init(rowOption.0, rowOption.1, bytes: rows * (d - k) * 8, what: "the batch's noise patches (the projected sampler stores none)"))
             terms.append(.init("d", "\(model.dimension)", bytes: 2 * d * m * 8, what: "the network W (d×m)"))
         }
-        if sampler == .full, stopGradient == .off {
+        if sampler == .full, rules.stopGradient == .off {
             terms.append(.init("batch", "\(batch)", bytes: n * m * (d - k) * 8, what: "view 2's backward buffers (--stop-grad off)"))
         }
-        if sampler == .full, target == .ema { terms.append(.init("d", "\(model.dimension)", bytes: d * m * 8, what: "the EMA target W_tg (d×m)")) }
-        if sampler == .projected, hasNeighbours {
-            let b = target == .ema ? 2 * m : m
+        if sampler == .full, rules.target == .ema { terms.append(.init("d", "\(model.dimension)", bytes: d * m * 8, what: "the EMA target W_tg (d×m)")) }
+        if sampler == .projected, rules.hasNeighbours {
+            let b = rules.target == .ema ? 2 * m : m
             terms.append(.init("batch", "\(batch)", bytes: n * 2 * (b * m + m * m) * 8, what: "the per-sample statistics of both views"))
         }
         if case .fixed(let count) = data {

@@ -112,13 +112,16 @@ public struct RunSpec: Equatable, Sendable {
         }
     }
 
-    /// The population vector field these parameters name (model, head, rates, target and head rules).
-    public var field: PopulationField {
-        var f = PopulationField(model: model, head: head, eta: eta, etaE: etaE)
-        f.target = target; f.emaTau = emaTau; f.stopGradient = stopGrad
-        f.directPred = DirectPredHead(epsilon: dpEps, source: dpSource)
-        return f
+    /// The model these parameters name (data, head and target rules, stop-gradient), shared by the flow and SGD.
+    public var siamese: SiameseModel {
+        var s = SiameseModel(data: model, head: head)
+        s.target = target; s.emaTau = emaTau; s.stopGradient = stopGrad
+        s.directPred = DirectPredHead(epsilon: dpEps, source: dpSource); s.dpRho = dpRho
+        return s
     }
+
+    /// The population vector field these parameters name (the model and the rates).
+    public var field: PopulationField { PopulationField(model: siamese, eta: eta, etaE: etaE) }
 
     /// Integrator settings. With `--stepper auto` the switch to `msbdf` comes after
     /// `IntegratorSettings.stiffAfterEMA` rk8pd steps for the EMA target (its block relaxes at

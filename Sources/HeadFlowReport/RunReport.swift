@@ -45,13 +45,13 @@ public struct RunReport {
     // MARK: - CSV
 
     /// One row per sample: `t, a_ℓj…, cos_ℓj…, B_jr…, E_jr…, rho_j…, loss` (1-based names).
-    public var csv: String { TrajectoryTable.csv(trajectory, features: problem.model.featureCount, neurons: problem.neurons, norms: false) }
+    public var csv: String { TrajectoryTable.csv(trajectory, features: problem.model.data.featureCount, neurons: problem.neurons, norms: false) }
 
     // MARK: - Table
 
     /// A terminal summary: parameters, about `rows` samples, events, head peaks, final state.
     public func table(rows: Int = 16) -> String {
-        let k = problem.model.featureCount, m = problem.neurons
+        let k = problem.model.data.featureCount, m = problem.neurons
         var out = "headflow run — population flow, head \(spec.head.rawValue), d=\(spec.d) P=\(spec.patches) s=\(spec.featurePatches) "
         out += "α=\(spec.alpha) σ_ξ=\(spec.noise) m=\(m) η=\(spec.eta) η_E=\(spec.etaE)"
         if spec.target == .ema { out += " target ema τ=\(spec.emaTau)" }

@@ -71,7 +71,7 @@ public struct TrainReport {
     // MARK: - CSV
 
     /// One row per sample: the `run` columns plus `norm_j`.
-    public var csv: String { TrajectoryTable.csv(trajectory, features: problem.model.featureCount, neurons: problem.neurons, norms: true) }
+    public var csv: String { TrajectoryTable.csv(trajectory, features: problem.model.data.featureCount, neurons: problem.neurons, norms: true) }
 
     // MARK: - Table
 
@@ -81,7 +81,7 @@ public struct TrainReport {
         var out = "headflow train — SGD (\(spec.run.sampler.rawValue) sampler), head \(s.head.rawValue), d=\(s.d) P=\(s.patches) s=\(s.featurePatches) "
         out += "α=\(s.alpha) σ_ξ=\(s.noise) m=\(m) N=\(problem.batch) lr=\(problem.lr) lr_E=\(NumberFormat.short(problem.lrE)) steps=\(problem.steps)\n"
         out += "start A(0)=\(MatrixText.format(problem.start.a))  B(0)=\(MatrixText.format(problem.start.b))\n\n"
-        out += TrajectoryTable.body(trajectory, features: problem.model.featureCount, neurons: m, rows: rows, norms: true)
+        out += TrajectoryTable.body(trajectory, features: problem.model.data.featureCount, neurons: m, rows: rows, norms: true)
         let n = norms, f = trajectory.final
         out += "\nnorms ‖w_j‖: start \(n.initial.map { NumberFormat.short($0) }), end \(n.final.map { NumberFormat.short($0) }), inflation \(n.inflation.map { NumberFormat.short($0) })\n"
         out += "final t = \(NumberFormat.short(f.time)): cos = \(MatrixText.format(f.cosines.rounded(4)))  ‖E − I‖_F = \(NumberFormat.short(f.headDeviation))  loss = \(NumberFormat.short(f.loss))  outcome \(trajectory.outcome.rawValue)\n"

@@ -24,12 +24,11 @@ struct FeaturesCommand: ParsableCommand {
     var neurons: Int?
     @Option(parsing: .unconditional, help: "Random starts per cell (seeds 1…N).")
     var seeds: Int = 20
-    @Option(name: .customLong("d"), parsing: .unconditional, help: "Dimension d (sets the random start's scale 1/√d).")
-    var d: Int = 100
-    @Option(name: .customLong("eta-e"), parsing: .unconditional, help: "Head rate η_E (η = 1).")
-    var etaE: Double = 0.03
-    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time.")
-    var tEnd: Double = 2e5
+    // Run parameters, through the parameter table (its validation and error texts); features' own defaults
+    // (η_E = 0.03, t_end = 2·10⁵: the cascade needs longer than the paper's setting) are FeatureCountTable.base's.
+    @Option(name: .customLong("d"), parsing: .unconditional, help: Self.help("d")) var d: String?
+    @Option(name: .customLong("eta-e"), parsing: .unconditional, help: Self.help("eta-e")) var etaE: String?
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: Self.help("t-end")) var tEnd: String?
     @Option(parsing: .unconditional, help: RunOptions.help("target")) var target: String?
     @Option(name: .customLong("ema-tau"), parsing: .unconditional, help: RunOptions.help("ema-tau")) var emaTau: String?
     @Option(name: .customLong("stop-grad"), parsing: .unconditional, help: RunOptions.help("stop-grad")) var stopGrad: String?
@@ -63,10 +62,9 @@ struct FeaturesCommand: ParsableCommand {
             try FeatureCountTable.checkSize(features: table.featureCounts.count, heads: table.heads.count, seeds: seeds)
             try requireAtLeastOne(jobs, "jobs")
             table.seeds = (1...seeds).map(UInt64.init)
-            table.base.d = d; table.base.etaE = etaE; table.base.tEnd = tEnd
             // The neighbouring mechanisms, through their parameter-table entries; one given must act in some cell.
             var given: [RunParameter] = []
-            for (name, text) in [("target", target), ("ema-tau", emaTau), ("stop-grad", stopGrad), ("dp-eps", dpEps),
+            for (name, text) in [("d", d), ("eta-e", etaE), ("t-end", tEnd), ("target", target), ("ema-tau", emaTau), ("stop-grad", stopGrad), ("dp-eps", dpEps),
                                  ("dp-source", dpSource)] {
                 guard let text, let p = RunParameter.named(name) else { continue }
                 try p.assign(text: text, to: &table.base)
@@ -99,6 +97,12 @@ struct FeaturesCommand: ParsableCommand {
         if !failures.isEmpty {
             printError("headflow: \(failures.count) of \(runs) runs failed (marked in the table, left out of the means); first: \(failures[0])")
         }
+    }
+
+    /// The table's help for `name`, with this command's default (`FeatureCountTable.base`).
+    private static func help(_ name: String) -> ArgumentHelp {
+        let p = RunParameter.named(name)!
+        return ArgumentHelp(p.help + " (default: \(p.json(FeatureCountTable().base).rendered(pretty: false)))", valueName: p.valueName)
     }
 
     private func requireAtLeastOne(_ n: Int, _ name: String) throws(ParameterError) {

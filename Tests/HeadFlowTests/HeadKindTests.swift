@@ -13,12 +13,11 @@ struct HeadKindTests {
             for j in 0..<m {
                 for r in 0..<m {
                     let expected: Double
-                    switch head {
-                    case .none, .directpred, .directcopy: expected = 0
-                    case .offdiag: expected = j == r ? 0 : 1
-                    case .full, .random: expected = 1
-                    case .diag: expected = j == r ? 1 : 0
-                    }
+                    if [.none, .directpred, .directcopy].contains(head) { expected = 0 }
+                    else if head == .offdiag { expected = j == r ? 0 : 1 }
+                    else if [.full, .random].contains(head) { expected = 1 }
+                    else if head == .diag { expected = j == r ? 1 : 0 }
+                    else { Issue.record("a head rule this test does not know: \(head)"); continue }
                     #expect(mask[j, r] == expected, "\(head) (\(j), \(r))")
                 }
             }

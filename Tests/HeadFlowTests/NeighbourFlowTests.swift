@@ -9,8 +9,8 @@ import PropertyBased
 func neighbourField(model: DataModel = DataModel(), head: HeadKind, eta: Double = 1, etaE: Double = 0.01, tau: Double? = nil,
                     stopGradient: StopGradientRule = .on, directPred: DirectPredHead = DirectPredHead()) -> PopulationField {
     var f = PopulationField(model: model, head: head, eta: eta, etaE: etaE)
-    if let tau { f.target = .ema; f.emaTau = tau }
-    f.stopGradient = stopGradient; f.directPred = directPred
+    if let tau { f.model.target = .ema; f.model.emaTau = tau }
+    f.model.stopGradient = stopGradient; f.model.directPred = directPred
     return f
 }
 

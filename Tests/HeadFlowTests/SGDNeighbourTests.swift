@@ -31,12 +31,12 @@ struct SGDNeighbourTests {
         var same = Self.problem(lr: 0.1, steps: 6, data: data)
         same.sampling = .linear(points: 7)
         var ema = same
-        ema.target = .ema; ema.emaTau = 0.1
+        ema.model.target = .ema; ema.model.emaTau = 0.1
         let x = SGDSolver(sampler: .full).solve(same), y = SGDSolver(sampler: .full).solve(ema)
         #expect(x.status == .success && y.status == .success)
         #expect(Self.flat(x) == Self.flat(y))
         // Negative control: τ = 2 lr moves the target half-way and changes the run.
-        ema.emaTau = 0.2
+        ema.model.emaTau = 0.2
         #expect(Self.flat(SGDSolver(sampler: .full).solve(ema)) != Self.flat(x))
     }
 
@@ -44,7 +44,7 @@ struct SGDNeighbourTests {
     @Test("the EMA target moves by c = lr/τ toward the online weights (both samplers)", arguments: SGDSampler.allCases)
     func emaCoefficient(sampler: SGDSampler) throws {
         var p = Self.problem(lr: 0.1)
-        p.target = .ema; p.emaTau = 0.4
+        p.model.target = .ema; p.model.emaTau = 0.4
         let stepper: SGDStepper = sampler == .full ? SGDFullSampler(problem: p) : SGDProjectedNeighbourSampler(problem: p)
         _ = try stepper.step()
         let online = stepper.reducedState(), target = try #require(stepper.targetState())
@@ -71,7 +71,7 @@ struct SGDNeighbourTests {
     @Test("a huge τ freezes the target at the start (projected sampler)")
     func hugeTauFreezes() throws {
         var p = Self.problem(lr: 0.1, steps: 3)
-        p.target = .ema; p.emaTau = 1e12
+        p.model.target = .ema; p.model.emaTau = 1e12
         let stepper = SGDProjectedNeighbourSampler(problem: p)
         for _ in 0..<3 { _ = try stepper.step() }
         let t = try #require(stepper.targetState())
@@ -86,7 +86,7 @@ struct SGDNeighbourTests {
         func draws(_ sampler: SGDSampler, tau: Double, offset: UInt64) throws -> [[Double]] {
             try (0..<1500).map { i in
                 var p = Self.problem(lr: 0.3, steps: 3, seed: offset + UInt64(i))
-                p.target = .ema; p.emaTau = tau
+                p.model.target = .ema; p.model.emaTau = tau
                 let stepper: SGDStepper
                 let cross: () -> Matrix
                 if sampler == .full { let s = SGDFullSampler(problem: p); stepper = s; cross = { s.crossGram } }
@@ -179,7 +179,7 @@ struct SGDNeighbourTests {
         func draws(_ sampler: SGDSampler, rule: StopGradientRule, offset: UInt64) throws -> [[Double]] {
             try (0..<2000).map { i in
                 var p = Self.problem(lr: 0.5, seed: offset + UInt64(i))
-                p.stopGradient = rule
+                p.model.stopGradient = rule
                 let stepper: SGDStepper = sampler == .full ? SGDFullSampler(problem: p) : SGDProjectedNeighbourSampler(problem: p)
                 _ = try stepper.step()
                 let s = stepper.reducedState()
@@ -199,7 +199,7 @@ struct SGDNeighbourTests {
     /// `Ŝ ← ρŜ + (1 − ρ) fᵀf/N` from `Ŝ(0) = 0`, and `E` is the population rule on `Ŝ`.
     @Test("the running second moment and the head it sets")
     func runningSecondMoment() throws {
-        var head = SGDSpectralHead(rule: DirectPredHead(epsilon: 0.1), rho: 0.3, neurons: 2)
+        var head = SpectralHeadEstimate(rule: DirectPredHead(epsilon: 0.1), rho: 0.3, neurons: 2)
         let f1 = Matrix([[1, 2], [3, -1], [0, 1]]), f2 = Matrix([[2, 0], [-1, 1]])
         _ = try head.update(outputs: f1)
         let e = try head.update(outputs: f2)
@@ -215,16 +215,16 @@ struct SGDNeighbourTests {
         var p = Self.problem(d: 6, batch: 40_000, lr: 1e-9, steps: 4, head: head)
         p.start.a = Matrix([[0.9, 0.5], [0.3, 0.8]])
         let rule = DirectPredHead(epsilon: 0.1, source: source, exponent: head.spectralExponent!)
-        p.spectralHead = rule
+        p.model.directPred = rule
         let stepper = SGDProjectedNeighbourSampler(problem: p, threads: 2)
-        let population = rule.head(secondMoment: PopulationMoments(model: p.model, a: p.start.a, b: p.start.b).same)
+        let population = rule.head(secondMoment: PopulationMoments(model: p.model.data, a: p.start.a, b: p.start.b).same)
         #expect((stepper.reducedState().e - population).frobeniusNorm < 1e-12, "E(0) is the population head")
         for _ in 0..<4 { _ = try stepper.step() }
         let e = stepper.reducedState().e
         #expect((e - population).frobeniusNorm < 0.02, "SGD \(e) vs population \(population)")
         // Negative control: the other exponent gives a head far from this one.
         let other = DirectPredHead(epsilon: 0.1, source: source, exponent: 1.5 - rule.exponent)
-        let wrong = other.head(secondMoment: PopulationMoments(model: p.model, a: p.start.a, b: p.start.b).same)
+        let wrong = other.head(secondMoment: PopulationMoments(model: p.model.data, a: p.start.a, b: p.start.b).same)
         #expect((e - wrong).frobeniusNorm > 0.05)
     }
 
@@ -239,7 +239,7 @@ struct SGDNeighbourTests {
         let t = SGDSolver(sampler: .projected, threads: 2).solve(p)
         let first = t.samples[0], last = t.final
         #expect(first.batchOutputRank?.erank.isNaN == true)
-        let pop = RepresentationRank.ofOutputs(model: p.model, state: last.state)
+        let pop = RepresentationRank.ofOutputs(model: p.model.data, state: last.state)
         #expect(last.outputRank == pop.f && last.headRank == pop.headed)
         let batch = try #require(last.batchOutputRank), batchF = try #require(last.batchHeadRank)
         #expect(abs(batch.erank - pop.f.erank) < 0.02 && abs(batch.rankMe - pop.f.rankMe) < 0.02, "\(batch) vs \(pop.f)")

@@ -38,7 +38,7 @@ struct SGDProjectedAgreementTests {
     }
 
     static func pair(_ p: TrainingProblem, threads: Int = 1) throws -> (plain: [[Double]], neighbour: [[Double]]) {
-        #expect(!p.hasNeighbours)
+        #expect(!p.model.hasNeighbours)
         return (try run(SGDProjectedSampler(problem: p, threads: threads), steps: p.steps),
                 try run(SGDProjectedNeighbourSampler(problem: p, threads: threads), steps: p.steps))
     }

@@ -55,7 +55,7 @@ struct SGDSolverTests {
         #expect(parameter(Self.problem(steps: 0)) == "steps")
         var p = Self.problem(); p.batch = 1
         #expect(parameter(p) == "batch")
-        p = Self.problem(); p.model.dimension = 3
+        p = Self.problem(); p.model.data.dimension = 3
         #expect(parameter(p) == "d")
         p = Self.problem(); p.epsilon = -1
         #expect(parameter(p) == "bn-epsilon")

@@ -84,7 +84,7 @@ struct SmallObjectiveTests {
             let tau = Double.pow(10, 3 * rng.uniform() - 0.5)
             let head: HeadKind = [.offdiag, .full, .none][Int(seed % 3)]
             var field = PopulationField(model: c.model, head: head, eta: 0.3 + rng.uniform(), etaE: 0.001 + 0.1 * rng.uniform())
-            field.target = .ema; field.emaTau = tau
+            field.model.target = .ema; field.model.emaTau = tau
             let evaluator = field.makeEvaluator(neurons: 2)
             #expect(evaluator.layout == PopulationObjectiveSmall.emaLayout)
             let y = c.online.flat + c.target.a.storage + c.target.r.storage
@@ -188,7 +188,7 @@ struct SubstitutionShortcutTests {
     }
 }
 
-/// The `k = m = 2` path is chosen by an allow-list (`PopulationObjectiveSmall.covers`): every combination of head,
+/// The `k = m = 2` path is chosen by an allow-list (each rule's `coveredBySmallPath`, `SiameseModel.coveredBySmallPath`): every combination of head,
 /// target and stop-gradient runs through the evaluator with and without the fast path; where it is covered the two
 /// agree bit for bit, elsewhere the evaluator runs the generic path.
 @Suite("k = m = 2 path: chosen by an allow-list, checked for every rule combination")
@@ -201,7 +201,7 @@ struct SmallPathCoverageTests {
                 for stopGrad in StopGradientRule.allCases where !(stopGrad == .off && target == .ema) {
                     let c = AgreementCase(features: 2, neurons: 2, seed: UInt64(covered + generic + 7))
                     var field = PopulationField(model: c.model, head: head, eta: 0.7, etaE: 0.05)
-                    field.target = target; field.stopGradient = stopGrad; field.emaTau = 30
+                    field.model.target = target; field.model.stopGradient = stopGrad; field.model.emaTau = 30
                     let layout = field.layout(neurons: 2)
                     var y = field.initialState(c.online)
                     if target == .ema {  // a target block away from the online state

@@ -36,7 +36,8 @@ public struct ImageTrainer: Sendable {
         if problem.target == .ema { network.targetWeights = start.weights }
         let mask = problem.head.trainableMask(neurons: problem.neurons)
         let loss = BatchNormLoss(epsilon: problem.epsilon)
-        var spectral = problem.spectralHead.map { SGDSpectralHead(rule: $0, rho: problem.dpRho, neurons: problem.neurons) }
+        let rule = problem.head.rule
+        var spectral = problem.spectralHead.map { SpectralHeadEstimate(rule: $0, rho: problem.dpRho, neurons: problem.neurons) }
         var e = start.head
         let n = problem.images.count, perEpoch = problem.stepsPerEpoch, batch = problem.batch
         var losses: [Double] = []
@@ -51,7 +52,7 @@ public struct ImageTrainer: Sendable {
                 let (f1, f2) = network.forward(problem.images, indices: Array(order[(b * batch)..<((b + 1) * batch)]),
                                                visit: visit, seed: problem.seed)
                 if spectral != nil {
-                    do { e = try spectral!.update(outputs: f1) } catch { throw failure(error.reason) }
+                    do { e = try spectral!.update(outputs: f1) } catch { throw failure(error.description) }
                 }
                 let ev: BatchNormLossEvaluation
                 do { ev = try loss.evaluate(online: f1, target: f2, head: e, throughTarget: problem.stopGradient == .off) } catch {
@@ -61,7 +62,7 @@ public struct ImageTrainer: Sendable {
                 guard network.descend(lr: problem.lr) else {
                     throw failure("W became non-finite after the update; try a smaller --lr")
                 }
-                if spectral == nil { SGDFullSampler.updateHead(&e, gradient: ev.gradE, mask: mask, rate: problem.lrE) }
+                if spectral == nil { rule.sgdStep(&e, gradient: ev.gradE, mask: mask, rate: problem.lrE) }
                 guard e.isFinite else { throw failure("E became non-finite after the update; try a smaller --lr") }
                 if problem.target == .ema { network.moveTarget(rate: problem.lr / problem.emaTau) }
                 total += ev.loss

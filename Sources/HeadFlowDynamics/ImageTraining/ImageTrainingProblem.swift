@@ -46,10 +46,9 @@ public struct ImageTrainingProblem: Sendable {
     public var initScale: Double? = nil
     /// float32 or float64 for `W` and the products.
     public var precision: ImagePrecision = .float32
-    /// The rule of a head set from the outputs (`directpred`, `directcopy`: `DirectPredHead` with the head's
-    /// exponent and default `ε`, source by default), nil for a trained or frozen head.
-    public var spectralHead: DirectPredHead? = nil
-    /// `ρ` of the running second moment of a spectral head (`0 ≤ ρ < 1`).
+    /// `ε` and source of a head set from the outputs (`--dp-eps`, `--dp-source`; the exponent comes from the rule).
+    public var directPred = DirectPredHead()
+    /// `ρ` of the running second moment of a head set from the outputs (`0 ≤ ρ < 1`).
     public var dpRho: Double = 0.3
 
     /// A problem over `images` with `p × p` patches of stride `stride` (default `p`); see the properties.
@@ -58,8 +57,11 @@ public struct ImageTrainingProblem: Sendable {
         self.images = images; self.patches = ImagePatches(of: images, size: patch, stride: stride)
         self.neurons = neurons; self.head = head; self.lr = lr; self.lrE = lrE
         self.batch = batch; self.epochs = epochs; self.seed = seed
-        spectralHead = head.spectralExponent.map { DirectPredHead(exponent: $0) }
     }
+
+    /// The map `S ↦ E` of a head set from the outputs (the rule's, with `directPred`'s `ε` and source), nil for a
+    /// trained or frozen head.
+    public var spectralHead: DirectPredHead? { head.rule.spectralRule(directPred) }
 
     /// Steps per epoch, `⌊N / batch⌋`.
     public var stepsPerEpoch: Int { images.count / batch }
@@ -88,10 +90,6 @@ public struct ImageTrainingProblem: Sendable {
         }
         if stopGradient == .off, target != .same {
             throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
-        }
-        if (head.spectralExponent != nil) != (spectralHead != nil) {
-            throw ParameterError("head", must: "set from the outputs (directpred, directcopy) exactly when a spectral head rule is given",
-                                 got: head.rawValue)
         }
         if let rule = spectralHead { try require(rule.epsilon, "dp-eps", "a finite ε ≥ 0", { $0 >= 0 }) }
         try require(dpRho, "dp-rho", "in [0, 1)", { $0 >= 0 && $0 < 1 })

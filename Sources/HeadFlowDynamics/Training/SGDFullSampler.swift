@@ -18,6 +18,8 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     let lr: Double, lrE: Double, sigma: Double
     let threads: Int
     private let mask: Matrix
+    /// The head rule (its SGD step).
+    private let head: any HeadRule
     private let loss: BatchNormLoss
     private let layout: SGDBatchLayout
     private let streams: SGDStreams
@@ -41,17 +43,17 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     /// Stop-gradient off: per sample `U_i` of view 2 (as `u`), else unused.
     private let throughTarget: Bool
     private let u2: UnsafeMutablePointer<Double>
-    private var spectral: SGDSpectralHead?
+    private var spectral: SpectralHeadEstimate?
     private(set) var lastBatch: (outputs: Matrix, head: Matrix)?
 
     /// Starts from `W(0) = V A(0) + U R(0)`, `U` the first `m` noise coordinates; draws with
     /// `generator` and splits each batch over up to `threads` threads.
     init(problem: TrainingProblem, generator: SGDGenerator = .philox, threads: Int = 1) {
-        model = problem.model
+        model = problem.model.data
         k = model.featureCount; m = problem.neurons; d = model.dimension; width = d - k
         lr = problem.lr; lrE = problem.lrE; sigma = model.noise
         self.threads = threads
-        mask = problem.head.trainableMask(neurons: m)
+        mask = problem.model.headRule.trainableMask(neurons: m); head = problem.model.headRule
         loss = BatchNormLoss(epsilon: problem.epsilon)
         layout = SGDBatchLayout(model: model, batch: problem.batch, neurons: m)
         streams = SGDStreams(generator: generator, seed: problem.dataSeed, chunks: layout.chunks.count)
@@ -65,17 +67,17 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         for i in 0..<(k * m) { w[i] = start.a.storage[i] }
         for q in 0..<m { for j in 0..<m { w[(k + q) * m + j] = start.r[q, j] } }
         e = start.e
-        if problem.target == .ema {
-            emaRate = problem.lr / problem.emaTau
+        if problem.model.target == .ema {
+            emaRate = problem.lr / problem.model.emaTau
             wTarget = .allocate(capacity: d * m); wTarget.initialize(from: w, count: d * m)
         } else {
             emaRate = nil; wTarget = w
         }
-        throughTarget = problem.stopGradient == .off
+        throughTarget = problem.model.stopGradient == .off
         u2 = throughTarget ? .allocate(capacity: max(1, problem.batch * m * width)) : .allocate(capacity: 1)
         let neurons = problem.neurons
-        spectral = problem.spectralHead.map { SGDSpectralHead(rule: $0, rho: problem.dpRho, neurons: neurons) }
-        if let rule = problem.spectralHead {
+        spectral = problem.model.spectralHead.map { SpectralHeadEstimate(rule: $0, rho: problem.model.dpRho, neurons: neurons) }
+        if let rule = problem.model.spectralHead {
             e = rule.head(secondMoment: PopulationMoments(model: model, a: start.a, b: start.b).same)
         }
         if case .fixed(let count) = problem.data {
@@ -104,7 +106,7 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         let step = stepIndex
         pool.run(layout.chunks.count) { c in streams.run(self, chunk: c, step: step) }
         let (f1, f2) = layout.outputs()
-        if spectral != nil { e = try spectral!.update(outputs: f1) }
+        if spectral != nil { do { e = try spectral!.update(outputs: f1) } catch { throw .degenerate(error) } }
         let ev: BatchNormLossEvaluation
         do { ev = try loss.evaluate(online: f1, target: f2, head: e, throughTarget: throughTarget) } catch { throw .degenerate(error) }
         lastBatch = (f1, e)
@@ -136,8 +138,8 @@ final class SGDFullSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         let perp = w + k * m
         var sum = 0.0
         for i in 0..<(width * m) { perp[i] -= lr * gradPerp[i]; sum += perp[i] }
-        if spectral == nil { Self.updateHead(&e, gradient: ev.gradE, mask: mask, rate: lrE) }
-        if let c = emaRate { SGDNeighbours.emaUpdate(wTarget, toward: w, count: d * m, rate: c) }
+        if spectral == nil { head.sgdStep(&e, gradient: ev.gradE, mask: mask, rate: lrE) }
+        if let c = emaRate { EMATarget.sgdStep(wTarget, toward: w, count: d * m, rate: c) }
         guard finite, sum.isFinite, e.isFinite else { throw .nonFiniteState }
         return ev.loss
     }

@@ -23,7 +23,7 @@ import HeadFlowModel
 /// - Stop-gradient off (`b = m`). The view-2 patches carry `g_p = 3h_p² ∘ ∂L̂/∂f⁽²⁾_i`
 ///   too: `S` and `GᵀG` add view 2's `M_i`, `K_i` (the patches of the two views are
 ///   distinct, so the `Qξ_p` stay independent given all `z_p`).
-/// - A spectral head: `E` from `SGDSpectralHead` before the loss, never trained.
+/// - A spectral head: `E` from `SpectralHeadEstimate` before the loss, never trained.
 ///
 /// It draws `b` Gaussians per noise patch, so with the EMA target its stream differs from
 /// `SGDProjectedSampler`'s. With every mechanism off (`b = m`) it is that sampler, which the solver
@@ -35,6 +35,8 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
     let lr: Double, lrE: Double, sigma: Double
     let threads: Int
     private let mask: Matrix
+    /// The head rule (its SGD step).
+    private let head: any HeadRule
     private let loss: BatchNormLoss
     private let layout: SGDBatchLayout
     private let streams: SGDStreams
@@ -42,7 +44,7 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
     private let pool: WorkerPool
     private let emaRate: Double?
     private let throughTarget: Bool
-    private var spectral: SGDSpectralHead?
+    private var spectral: SpectralHeadEstimate?
     /// `A` (k×m), `R` (b×m), `A_tg`, `R_tg` (the EMA target; equal to `A`, `R` otherwise), `E`.
     private var a: Matrix, r: Matrix, aTg: Matrix, rTg: Matrix, e: Matrix
     private var stepIndex = 0
@@ -55,15 +57,15 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
     private(set) var lastBatch: (outputs: Matrix, head: Matrix)?
 
     init(problem: TrainingProblem, generator: SGDGenerator = .philox, threads: Int = 1) {
-        model = problem.model
+        model = problem.model.data
         k = model.featureCount; m = problem.neurons
-        emaRate = problem.target == .ema ? problem.lr / problem.emaTau : nil
+        emaRate = problem.model.target == .ema ? problem.lr / problem.model.emaTau : nil
         b = emaRate == nil ? m : 2 * m
         nu = model.dimension - k - b
         lr = problem.lr; lrE = problem.lrE; sigma = model.noise
         self.threads = threads
-        throughTarget = problem.stopGradient == .off
-        mask = problem.head.trainableMask(neurons: m)
+        throughTarget = problem.model.stopGradient == .off
+        mask = problem.model.headRule.trainableMask(neurons: m); head = problem.model.headRule
         loss = BatchNormLoss(epsilon: problem.epsilon)
         layout = SGDBatchLayout(model: model, batch: problem.batch, neurons: m)
         streams = SGDStreams(generator: generator, seed: problem.dataSeed, chunks: layout.chunks.count)
@@ -74,8 +76,8 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
         for i in 0..<m { for j in 0..<m { r[i, j] = start.r[i, j] } }
         aTg = a; rTg = r
         let neurons = problem.neurons
-        spectral = problem.spectralHead.map { SGDSpectralHead(rule: $0, rho: problem.dpRho, neurons: neurons) }
-        if let rule = problem.spectralHead { e = rule.head(secondMoment: PopulationMoments(model: model, a: a, b: start.b).same) }
+        spectral = problem.model.spectralHead.map { SpectralHeadEstimate(rule: $0, rho: problem.model.dpRho, neurons: neurons) }
+        if let rule = problem.model.spectralHead { e = rule.head(secondMoment: PopulationMoments(model: model, a: a, b: start.b).same) }
         stride = 2 * (b * m + m * m)
         stats = .allocate(capacity: problem.batch * stride)
         shared = .allocate(capacity: 2 * (k + b) * m)
@@ -94,7 +96,7 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
         let step = stepIndex
         pool.run(layout.chunks.count) { c in streams.run(self, chunk: c, step: step) }
         let (f1, f2) = layout.outputs()
-        if spectral != nil { e = try spectral!.update(outputs: f1) }
+        if spectral != nil { do { e = try spectral!.update(outputs: f1) } catch { throw .degenerate(error) } }
         let ev: BatchNormLossEvaluation
         do { ev = try loss.evaluate(online: f1, target: f2, head: e, throughTarget: throughTarget) } catch { throw .degenerate(error) }
         lastBatch = (f1, e)
@@ -145,7 +147,7 @@ final class SGDProjectedNeighbourSampler: SGDStepper, SGDChunkWork, @unchecked S
         } else {
             rTg = r; aTg = a
         }
-        if spectral == nil { Self.updateHead(&e, gradient: ev.gradE, mask: mask, rate: lrE) }
+        if spectral == nil { head.sgdStep(&e, gradient: ev.gradE, mask: mask, rate: lrE) }
         guard a.isFinite, r.isFinite, e.isFinite, aTg.isFinite, rTg.isFinite else { throw .nonFiniteState }
         return ev.loss
     }

@@ -34,6 +34,8 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
     let lr: Double, lrE: Double, sigma: Double
     let threads: Int
     private let mask: Matrix
+    /// The head rule (its SGD step).
+    private let head: any HeadRule
     private let loss: BatchNormLoss
     private let layout: SGDBatchLayout
     private let streams: SGDStreams
@@ -61,11 +63,11 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
 
     /// The sampler at `problem`'s start, drawing with `generator` and splitting each batch over up to `threads` threads.
     init(problem: TrainingProblem, generator: SGDGenerator = .philox, threads: Int = 1) {
-        model = problem.model
+        model = problem.model.data
         k = model.featureCount; m = problem.neurons; nu = model.dimension - k - m
         lr = problem.lr; lrE = problem.lrE; sigma = model.noise
         self.threads = threads
-        mask = problem.head.trainableMask(neurons: m)
+        mask = problem.model.headRule.trainableMask(neurons: m); head = problem.model.headRule
         loss = BatchNormLoss(epsilon: problem.epsilon)
         layout = SGDBatchLayout(model: model, batch: problem.batch, neurons: m)
         streams = SGDStreams(generator: generator, seed: problem.dataSeed, chunks: layout.chunks.count)
@@ -144,7 +146,7 @@ final class SGDProjectedSampler: SGDStepper, SGDChunkWork, @unchecked Sendable {
         r = LinearAlgebra.triangularFactor(t)
         for i in 0..<(k * m) { a.storage[i] -= lr * gradA[i] }
         let gradE = Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: bn.gradE, count: mm)))
-        Self.updateHead(&e, gradient: gradE, mask: mask, rate: lrE)
+        head.sgdStep(&e, gradient: gradE, mask: mask, rate: lrE)
         guard a.isFinite, r.isFinite, e.isFinite else { throw .nonFiniteState }
         return lossValue
     }

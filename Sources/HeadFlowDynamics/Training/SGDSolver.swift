@@ -38,14 +38,14 @@ public struct SGDSolver: Sendable {
     /// run it (`projected` needs online data; `full` a batch buffer that fits).
     public func validate(_ problem: TrainingProblem) throws(ParameterError) {
         try problem.validate()
-        let model = problem.model
+        let model = problem.model.data
         switch sampler {
         case .projected:
             guard problem.data == .online else {
                 throw ParameterError("sampler", must: "full with --data fixed (the projected sampler draws fresh noise every step)", got: "projected")
             }
             let k = model.featureCount, m = problem.neurons
-            if problem.target == .ema, model.dimension < k + 2 * m {
+            if problem.model.target == .ema, model.dimension < k + 2 * m {
                 throw ParameterError("d", must: "an integer ≥ k + 2m = \(k + 2 * m) for --target ema with the projected sampler (W and W_tg need 2m noise directions; use --sampler full)", got: "\(model.dimension)")
             }
         case .full:
@@ -61,16 +61,16 @@ public struct SGDSolver: Sendable {
     /// `status = .failed(.trainingStep(time:step:reason:))`, naming the step, and
     /// the samples recorded before it. Call `validate(_:)` first for input you did not build.
     public func solve(_ problem: TrainingProblem, every interval: Int? = nil, progress: Progress? = nil) -> Trajectory {
-        let k = problem.model.featureCount, m = problem.neurons
+        let k = problem.model.data.featureCount, m = problem.neurons
         let stepper: SGDStepper
         switch sampler {
         case .full: stepper = SGDFullSampler(problem: problem, generator: generator, threads: threads)
-        case .projected where problem.hasNeighbours:
+        case .projected where problem.model.hasNeighbours:
             stepper = SGDProjectedNeighbourSampler(problem: problem, generator: generator, threads: threads)
         case .projected: stepper = SGDProjectedSampler(problem: problem, generator: generator, threads: threads)
         }
-        let objective = PopulationObjective(model: problem.model, neurons: m)
-        objective.stopGradient = problem.stopGradient == .on
+        let objective = PopulationObjective(model: problem.model.data, neurons: m)
+        objective.stopGradient = problem.model.stopGradient == .on
         let recordAt = Self.recordingSteps(problem, every: interval)
         var monitor = EventMonitor(features: k, neurons: m)
         var samples: [TrajectorySample] = []
@@ -80,7 +80,7 @@ public struct SGDSolver: Sendable {
         func record(_ step: Int, _ state: ReducedState) {
             let ev = objective.evaluate(online: state, target: stepper.targetState())
             var sample = TrajectorySample(time: problem.lr * Double(step), state: state, correlations: ev.correlations, loss: ev.loss)
-            sample.rankSGD(model: problem.model, batch: step == 0 ? nil : stepper.lastBatch)
+            sample.rankSGD(model: problem.model.data, batch: step == 0 ? nil : stepper.lastBatch)
             samples.append(sample)
         }
 

@@ -2,7 +2,7 @@ import HeadFlowNumerics
 import HeadFlowModel
 
 /// One SGD sampler's state and step (internal): `SGDFullSampler`, `SGDProjectedSampler`
-/// and `SGDProjectedNeighbourSampler` conform.
+/// and `SGDProjectedNeighbourSampler` conform. The head moves by its rule (`HeadRule.sgdStep`, `SpectralHeadEstimate`).
 protocol SGDStepper: AnyObject {
     /// Takes one step on a fresh batch; returns the batch loss `L̂` before the update.
     func step() throws(SGDStepFailure) -> Double
@@ -29,13 +29,5 @@ enum SGDStepFailure: Error {
         case .nonFiniteState: return "the state (W or E) became non-finite after the update; try a smaller --lr"
         case .factorization(let what): return "could not factor \(what) (non-finite or indefinite)"
         }
-    }
-}
-
-extension SGDStepper {
-    /// The head update `E ← E − lr_E (∂L̂/∂E ∘ mask)`.
-    static func updateHead(_ e: inout Matrix, gradient g: Matrix, mask: Matrix, rate: Double) {
-        if rate == 0 { return }
-        for i in 0..<e.storage.count { e.storage[i] -= rate * g.storage[i] * mask.storage[i] }
     }
 }

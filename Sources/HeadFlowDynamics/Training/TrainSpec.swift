@@ -54,12 +54,9 @@ public struct TrainSpec: Equatable, Sendable {
         if let logEvery { try require(logEvery, "log-every", "an integer ≥ 1", { $0 >= 1 }) }
         if let threads { try require(threads, "threads", "an integer ≥ 1", { $0 >= 1 }) }
         let population = try run.problem(integrator: false)
-        var p = TrainingProblem(model: population.model, head: run.head, start: population.start, lr: run.lr, lrE: lrE,
+        let p = TrainingProblem(model: population.field.model, start: population.start, lr: run.lr, lrE: lrE,
                                 batch: run.batch, steps: stepCount, data: run.dataSupply, epsilon: run.bnEpsilon,
                                 dataSeed: effectiveDataSeed, sampling: .logarithmic(points: run.points))
-        let field = population.field
-        p.target = field.target; p.emaTau = field.emaTau; p.stopGradient = field.stopGradient
-        p.spectralHead = field.spectralHead; p.dpRho = run.dpRho
         try SGDSolver(sampler: run.sampler).validate(p)
         try MemoryBudget.machine.check(p.memoryEstimate(sampler: run.sampler, every: logEvery))
         return p

@@ -13,10 +13,10 @@ import HeadFlowModel
 /// `t = lr · n`, so `t` is comparable with the flow's `t` at `η = 1`, and
 /// `lr_E = lr · η_E/η` keeps the flow's ratio of head to encoder rates.
 public struct TrainingProblem: Sendable {
-    /// The data distribution.
-    public var model: DataModel
-    /// The head variant (which entries of `E` train).
-    public var head: HeadKind
+    /// The model: data, head rule, target rule, stop-gradient (the one `SiameseModel` the flow also holds).
+    /// The EMA target steps `W_tg ← W_tg + (lr/τ)(W − W_tg)` after each step (`EMATarget.sgdStep`); a head set
+    /// from the outputs uses a running `Ŝ` (`SpectralHeadEstimate`, `ρ = model.dpRho`).
+    public var model: SiameseModel
     /// The start `(A(0), R(0), E(0))`; the network is `W(0) = V A(0) + U R(0)`
     /// for the first `m` noise coordinates `U` (any orthonormal `U` in the noise
     /// space gives the same law, the noise being isotropic there).
@@ -37,25 +37,22 @@ public struct TrainingProblem: Sendable {
     public var dataSeed: UInt64
     /// Where the trajectory is recorded, in time `t = lr · step` (rounded to steps).
     public var sampling: SampleTimes
-    /// The target branch `G`: the online weights (`same`) or BYOL's momentum target `W_tg`,
-    /// `W_tg ← W_tg + (lr/τ)(W − W_tg)` after each step (`ema`, see `SGDNeighbours`).
-    public var target: TargetRule = .same
-    /// `τ` of the EMA target (units of 1/η, `τ ≥ lr`); read only for `target == .ema`.
-    public var emaTau: Double = 100
-    /// Stop-gradient on `G` (the paper: on); `off` lets the batch gradient flow through `G` and its BN.
-    public var stopGradient: StopGradientRule = .on
-    /// The rule of a head set from the outputs (`directpred`, `directcopy`), nil for a trained or frozen head.
-    public var spectralHead: DirectPredHead? = nil
-    /// `ρ` of the running second moment `Ŝ ← ρ Ŝ + (1 − ρ) f⁽¹⁾ᵀf⁽¹⁾/N` of a spectral head (`0 ≤ ρ < 1`).
-    public var dpRho: Double = 0.3
 
-    /// A problem; see the properties. Call `validate()` before solving input you did not build.
-    public init(model: DataModel, head: HeadKind, start: ReducedState, lr: Double, lrE: Double, batch: Int = 512,
+    /// A problem for `model`; see the properties. Call `validate()` before solving input you did not build.
+    public init(model: SiameseModel, start: ReducedState, lr: Double, lrE: Double, batch: Int = 512,
                 steps: Int, data: DataSupply = .online, epsilon: Double = 0, dataSeed: UInt64 = 1,
                 sampling: SampleTimes = .logarithmic(points: 200)) {
-        self.model = model; self.head = head; self.start = start
+        self.model = model; self.start = start
         self.lr = lr; self.lrE = lrE; self.batch = batch; self.steps = steps
         self.data = data; self.epsilon = epsilon; self.dataSeed = dataSeed; self.sampling = sampling
+    }
+
+    /// A problem for the paper's model on `data` with head `head` (target = online weights, stop-gradient).
+    public init(model data: DataModel, head: HeadKind, start: ReducedState, lr: Double, lrE: Double, batch: Int = 512,
+                steps: Int, data supply: DataSupply = .online, epsilon: Double = 0, dataSeed: UInt64 = 1,
+                sampling: SampleTimes = .logarithmic(points: 200)) {
+        self.init(model: SiameseModel(data: data, head: head), start: start, lr: lr, lrE: lrE, batch: batch, steps: steps,
+                  data: supply, epsilon: epsilon, dataSeed: dataSeed, sampling: sampling)
     }
 
     /// Neurons `m`.
@@ -70,10 +67,11 @@ public struct TrainingProblem: Sendable {
 
     /// Throws a `ParameterError` naming the first invalid parameter.
     public func validate() throws(ParameterError) {
-        try model.validate()
-        try start.validate(for: model)
-        let k = model.featureCount
-        try require(model.dimension, "d", "an integer ≥ k + m = \(k + neurons) for SGD (the noise part of W needs m directions)",
+        let data = model.data
+        try data.validate()
+        try start.validate(for: data)
+        let k = data.featureCount
+        try require(data.dimension, "d", "an integer ≥ k + m = \(k + neurons) for SGD (the noise part of W needs m directions)",
                     { $0 >= k + neurons })
         try RunParameter.check("lr", lr)
         try require(lrE, "lr-e", "a finite head step ≥ 0 (lr · η_E/η)", { $0 >= 0 })
@@ -81,26 +79,15 @@ public struct TrainingProblem: Sendable {
         try RunParameter.check("steps", steps)
         guard tEnd.isFinite else { throw ParameterError("lr", must: "small enough that the end time lr·steps is finite", got: "\(lr)") }
         try RunParameter.check("bn-epsilon", epsilon)
-        if case .fixed(let n) = data {
+        if case .fixed(let n) = self.data {
             try require(n, "samples", "an integer ≥ --batch = \(batch)", { $0 >= batch })
-            let doubles = Double(n) * Double(model.patches - model.featurePatches) * Double(model.dimension - k)
+            let doubles = Double(n) * Double(data.patches - data.featurePatches) * Double(data.dimension - k)
             try require(n, "samples", "small enough that samples·(P−s)·(d−k) ≤ 2·10⁹ stored numbers (here \(NumberFormat.short(doubles)))",
                         { _ in doubles <= 2e9 })
         }
         try sampling.validate()
-        if target == .ema {
-            try RunParameter.check("ema-tau", emaTau)
-            try require(emaTau, "ema-tau", "a finite τ ≥ lr = \(lr) in SGD (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
-        }
-        if stopGradient == .off, target != .same {
-            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
-        }
-        if let rule = spectralHead { try RunParameter.check("dp-eps", rule.epsilon) }
-        try RunParameter.check("dp-rho", dpRho)
+        try model.validateRules(lr: lr)
     }
-
-    /// True when a neighbouring mechanism (EMA target, no stop-gradient, spectral head) is on.
-    var hasNeighbours: Bool { target == .ema || stopGradient == .off || spectralHead != nil }
 }
 
 /// `--data`: the kind of SGD's data supply (its size is `--samples`).

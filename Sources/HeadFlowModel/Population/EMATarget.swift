@@ -27,6 +27,13 @@ public enum EMATarget {
         for i in 0..<count { dTarget[i] = (online[i] - target[i]) * rate }
     }
 
+    /// SGD's step of the target after each online step: `tg ← (1 − c) tg + c w` over `count` values,
+    /// `c = lr/τ ≤ 1` (`W_tg ← W_tg + (lr/τ)(W − W_tg)`; with `c = 1` exactly `W_tg = W`).
+    public static func sgdStep(_ tg: UnsafeMutablePointer<Double>, toward w: UnsafePointer<Double>, count: Int, rate c: Double) {
+        let keep = 1 - c
+        for i in 0..<count { tg[i] = keep * tg[i] + c * w[i] }
+    }
+
     /// The readable form: `([A; R] − [A_tg; R_tg])/τ` as matrices.
     public static func velocity(online: ReducedState, target: ReducedState, tau: Double) -> (a: Matrix, r: Matrix) {
         ((1 / tau) * (online.a - target.a), (1 / tau) * (online.r - target.r))

@@ -19,25 +19,8 @@ package struct PopulationObjectiveSmall: Sendable {
     package static let layout = StateLayout(features: 2, neurons: 2)
     /// The layout with the EMA target: `[A, R, E, A_tg (2×2), R_tg (2×2)]`.
     package static let emaLayout = StateLayout(features: 2, neurons: 2, extra: 8)
-
-    /// The rules this path covers, named one by one (an allow-list: a new head, target or stop-gradient rule is
-    /// not covered until it is added here, and the switches are exhaustive, so the compiler asks): heads whose
-    /// `E` moves by `−η_E ∂L/∂E ∘ mask` (trained or frozen), the targets `same` and `ema`, stop-gradient on.
-    package static func covers(head: HeadKind, target: TargetRule, stopGradient: StopGradientRule) -> Bool {
-        let headCovered: Bool
-        switch head {
-        case .none, .offdiag, .full, .diag, .random: headCovered = true
-        case .directpred, .directcopy: headCovered = false  // E is set from S(A, B) at every evaluation
-        }
-        let targetCovered: Bool
-        switch target {
-        case .same, .ema: targetCovered = true
-        }
-        switch stopGradient {
-        case .on: return headCovered && targetCovered
-        case .off: return false  // the gradient through G and its variance is the generic path's
-        }
-    }
+    // Which rules it covers is each rule's to say (`HeadRule.coveredBySmallPath`, `TargetRule.coveredBySmallPath`;
+    // stop-gradient off never): `SiameseModel.coveredBySmallPath`, an allow-list checked by SmallPathCoverageTests.
 
     private let cx: Double, ce: Double, un: Double
     private let weights: InlineArray<2, Double>
