@@ -36,7 +36,7 @@ let package = Package(
         // The layers, lowest first. A layer's `dependencies` name only layers below it, so an upward
         // import does not compile (scripts/test builds with --explicit-target-dependency-import-check
         // error, and LayerOrderTests checks this list against the order). README.md, "Layout".
-        // Support, the GSL wrappers (the only target that imports CGSL) and the ODE steppers.
+        // Support, the GSL wrappers (the only target that imports CGSL), the OpenBLAS wrapper (BLAS/) and the ODE steppers.
         .target(
             name: "HeadFlowNumerics",
             dependencies: ["CGSL", "CPhilox", .product(name: "RealModule", package: "swift-numerics")]

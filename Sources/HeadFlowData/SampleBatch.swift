@@ -19,6 +19,15 @@ public struct SampleBatch: Sendable {
     public var signs: [Double]
     /// Feature patches in view 1, `n_1`, of each sample (`n_2 = s − n_1`).
     public var featurePatchesInView1: [Int]
+
+    /// A batch from its parts: `view1`, `view2` are `count·P × d` (e.g. image views, `ImageNetwork.sampleBatch`).
+    public init(count: Int, patches: Int, view1: Matrix, view2: Matrix, features: [Int], signs: [Double],
+                featurePatchesInView1: [Int]) {
+        precondition(view1.rows == count * patches && view2.rows == view1.rows && view2.cols == view1.cols,
+                     "SampleBatch: each view must be N·P × d")
+        self.count = count; self.patches = patches; self.view1 = view1; self.view2 = view2
+        self.features = features; self.signs = signs; self.featurePatchesInView1 = featurePatchesInView1
+    }
 }
 
 /// Draws samples from a `DataModel` (docs/MODEL.md §1) with a seeded GSL stream.

@@ -50,8 +50,9 @@ struct SGDKernelTests {
         }
     }
 
-    /// Random outputs and head; the SIMD loops (m = 2, 4) and the scalar loops agree to the bit.
-    @Test("the batch loss's SIMD loops are its scalar loops", arguments: [2, 4])
+    /// Random outputs and head; the SIMD loops (m = 2, 4), the lane-parallel products (m > 4) and the
+    /// scalar loops agree to the bit.
+    @Test("the batch loss's SIMD loops are its scalar loops", arguments: [2, 4, 5, 64])
     func batchLossLanes(m: Int) throws {
         let n = 301
         var s = PhiloxStream(seed: 5, stream: 0, step: UInt64(m), buffer: PhiloxBuffer())

@@ -9,14 +9,16 @@ package final class BatchNormWorkspace: @unchecked Sendable {
     package let df1: UnsafeMutablePointer<Double>, df2: UnsafeMutablePointer<Double>
     /// `∂L/∂E` (`m × m`), the batch correlations `ρ̂_j` (`m`), and per-coordinate scratch (`8m`).
     package let gradE: UnsafeMutablePointer<Double>, rho: UnsafeMutablePointer<Double>, column: UnsafeMutablePointer<Double>
+    /// `Eᵀ` (`m × m`) for the lane-parallel products of `evaluate` (`m > 4`).
+    let headTransposed: UnsafeMutablePointer<Double>
 
     /// Buffers for `n` samples of `m` outputs.
     package init(n: Int, m: Int) {
         self.n = n; self.m = m
-        let block = UnsafeMutablePointer<Double>.allocate(capacity: 5 * n * m + m * m + 9 * m)
-        block.initialize(repeating: 0, count: 5 * n * m + m * m + 9 * m)
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: 5 * n * m + 2 * m * m + 9 * m)
+        block.initialize(repeating: 0, count: 5 * n * m + 2 * m * m + 9 * m)
         fHat = block; gHat = block + n * m; dF = block + 2 * n * m; df1 = block + 3 * n * m; df2 = block + 4 * n * m
-        gradE = block + 5 * n * m; rho = gradE + m * m; column = rho + m
+        gradE = block + 5 * n * m; rho = gradE + m * m; column = rho + m; headTransposed = column + 8 * m
     }
 
     deinit { fHat.deallocate() }
@@ -52,7 +54,16 @@ extension BatchNormLoss {
         // Pass 1: finiteness, F = f⁽¹⁾ Eᵀ, G = f⁽²⁾, the column sums.
         var bad1 = 0.0, bad2 = 0.0
         for j in 0..<m { fMean[j] = 0; gMean[j] = 0 }
-        for i in 0..<n {
+        // m > 4: the m dot products of a sample side by side (lane j sums r = 0, 1, … as the scalar loop does).
+        let lanes = vectorised && m > 4, eT = ws.headTransposed
+        if lanes { for r in 0..<m { for j in 0..<m { eT[r * m + j] = e[j * m + r] } } }
+        for i in 0..<n where lanes {
+            let xi = x + i * m, gi = g + i * m, fi = fHat + i * m, hi = gHat + i * m
+            for j in 0..<m { bad1 += xi[j] - xi[j]; bad2 += gi[j] - gi[j]; fi[j] = 0 }
+            for r in 0..<m { let xr = xi[r], er = eT + r * m; for j in 0..<m { fi[j] += er[j] * xr } }
+            for j in 0..<m { hi[j] = gi[j]; fMean[j] += fi[j]; gMean[j] += gi[j] }
+        }
+        for i in 0..<n where !lanes {
             let xi = x + i * m, gi = g + i * m, fi = fHat + i * m, hi = gHat + i * m
             for j in 0..<m {
                 bad1 += xi[j] - xi[j]; bad2 += gi[j] - gi[j]
@@ -116,7 +127,13 @@ extension BatchNormLoss {
         for i in 0..<n {
             let di = dF + i * m, fi = fHat + i * m, xi = x + i * m, oi = out + i * m
             for j in 0..<m { di[j] = (di[j] - dMean[j] - fi[j] * dProj[j]) / fScale[j] }
-            for j in 0..<m { for r in 0..<m { ge[j * m + r] += di[j] * xi[r] } }
+            for j in 0..<m { let dj = di[j], gj = ge + j * m; for r in 0..<m { gj[r] += dj * xi[r] } }
+            if lanes {
+                for r in 0..<m { oi[r] = 0 }
+                for j in 0..<m { let dj = di[j], ej = e + j * m; for r in 0..<m { oi[r] += dj * ej[r] } }
+                for r in 0..<m { bad += oi[r] - oi[r] }
+                continue
+            }
             for r in 0..<m {
                 var acc = 0.0
                 for j in 0..<m { acc += di[j] * e[j * m + r] }
