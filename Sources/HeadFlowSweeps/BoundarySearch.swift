@@ -178,7 +178,7 @@ public struct BoundarySearch: Sendable {
 
     /// The scan's points along every line.
     public var scanPoints: [Double] {
-        search.scanPoints(low, high, count: scan) { ValueSpec.decimalRounded($0) }
+        search.scanPoints(low, high, count: scan) { NumberFormat.decimalRounded($0) }
     }
 
     /// Searches `lines` (indices) on up to `jobs` threads: the scan points of every line first (one `WorkerPool`
