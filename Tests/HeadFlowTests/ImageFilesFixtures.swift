@@ -87,3 +87,23 @@ enum ImageFixture {
                               testLabels: try dir.write("test-labels.idx", idx(shape: [t], (0..<t).map { UInt8($0 % 10) })))
     }
 }
+
+import Testing
+
+/// The builders against the formats' own bytes, so that a wrong fixture cannot make the loader tests agree with it.
+@Suite("Image file fixtures: the bytes the specs give")
+struct ImageFixtureTests {
+    @Test("IDX: magic 00 00 08 01, size 2 big-endian, then the values; .npy: NumPy's magic, version, header padded to 64")
+    func bytes() {
+        #expect(ImageFixture.idx(shape: [2], [7, 9]) == [0, 0, 8, 1, 0, 0, 0, 2, 7, 9])
+        #expect(ImageFixture.idx(shape: [1, 256, 3], []).suffix(12) == [0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 3])
+        let npy = ImageFixture.npy(descr: "|u1", shape: [2], [7, 9])
+        // numpy.save of np.array([7, 9], dtype=np.uint8) starts 93 'NUMPY' 01 00, then the header's length (little-endian).
+        #expect(Array(npy.prefix(8)) == [0x93, 78, 85, 77, 80, 89, 1, 0])
+        let headerLength = Int(npy[8]) + Int(npy[9]) << 8
+        #expect((10 + headerLength) % 64 == 0 && npy.count == 10 + headerLength + 2)
+        #expect(String(decoding: npy[10..<(10 + headerLength)], as: UTF8.self)
+                    .hasPrefix("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }"))
+        #expect(npy[10 + headerLength - 1] == 10 && Array(npy.suffix(2)) == [7, 9])
+    }
+}
