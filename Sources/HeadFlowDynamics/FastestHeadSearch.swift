@@ -56,8 +56,10 @@ public struct FastestHeadSearch: Equatable, Sendable {
     /// ones rounded to 12 significant digits — the values of `sweep --vary eta-e-ratio=LO:HI:log:n`, so a
     /// sweep reproduces the scan's times.
     public var scanRatios: [Double] {
-        let points = NumberFormat.logSpaced(lower, upper, scanPoints)
-        return points.indices.map { i in i == 0 || i == points.count - 1 ? points[i] : NumberFormat.decimalRounded(points[i]) }
+        let points = SwitchSearch(scale: .log, integral: false, relativePrecision: relativePrecision)
+            .scanPoints(lower, upper, count: scanPoints) { NumberFormat.decimalRounded($0) }
+        // The ends as given (a sweep's range rounds them too; the same values for the decimals a user types).
+        return [lower] + points.dropFirst().dropLast() + [upper]
     }
 
     /// Throws a `ParameterError` naming the first invalid setting: `between` (`0 < lower < upper`, finite),

@@ -31,7 +31,7 @@ public struct PopulationField: Sendable {
     public func validate() throws(ParameterError) {
         try RunParameter.check("eta", eta)
         try RunParameter.check("eta-e", etaE)
-        try model.validateRules()
+        try model.rules.validateRules()
     }
 
     /// The flat layout for `m` neurons: `[A, R, E]`, then the target rule's state (`[A_tg, R_tg]` for EMA).

@@ -117,7 +117,7 @@ enum Acting {
 
     /// The DirectPred options act on a head set from the outputs' spectrum.
     static func spectralHead(_ s: RunSpec, _ engine: RunParameter.Engines) -> String? {
-        s.head.spectralExponent != nil ? nil : "with --head directpred or directcopy"
+        s.head.isSpectral ? nil : "with --head directpred or directcopy"
     }
 }
 
@@ -134,7 +134,7 @@ extension RunSpec {
         if data == .fixed, samples == nil {
             throw ParameterError("samples", must: "given with --data fixed (an integer ≥ --batch)", got: "nothing")
         }
-        try siamese.validateRules()  // the rules' constraints between parameters (stop-gradient off needs --target same)
+        try siamese.rules.validateRules()  // the rules' constraints between parameters (stop-gradient off needs --target same)
     }
 
     /// Every parameter, by CLI name, plus the start actually used.

@@ -56,7 +56,7 @@ public struct RunReport {
         out += "α=\(spec.alpha) σ_ξ=\(spec.noise) m=\(m) η=\(spec.eta) η_E=\(spec.etaE)"
         if spec.target == .ema { out += " target ema τ=\(spec.emaTau)" }
         if spec.stopGrad == .off { out += " stop-grad off" }
-        if spec.head.spectralExponent != nil { out += " dp-eps=\(spec.dpEps) dp-source=\(spec.dpSource.rawValue)" }
+        if spec.head.isSpectral { out += " dp-eps=\(spec.dpEps) dp-source=\(spec.dpSource.rawValue)" }
         out += "\n"
         out += "start A(0)=\(MatrixText.format(problem.start.a))  B(0)=\(MatrixText.format(problem.start.b))\n\n"
         out += TrajectoryTable.body(trajectory, features: k, neurons: m, rows: rows, norms: false)

@@ -11,6 +11,7 @@ import HeadFlowModel
 /// batch normalizes over the same count)**. A step draws the batch's views and updates
 /// `W ← W − lr ∂L̂/∂W` and `E ← E − lr_E (∂L̂/∂E ∘ mask)`, `lr_E = lr · η_E/η` as in synthetic SGD; with
 /// the EMA target, then `W_tg ← W_tg + (lr/τ)(W − W_tg)`.
+@dynamicMemberLookup
 public struct ImageTrainingProblem: Sendable {
     /// The training images.
     public var images: ImageSet
@@ -22,8 +23,9 @@ public struct ImageTrainingProblem: Sendable {
     public var activation: ImageActivation = .cube
     /// The random mask `q` and the augmentations.
     public var views: ImageViewRule = ImageViewRule()
-    /// The head variant: which entries of `E` train, and `E(0)`.
-    public var head: HeadKind
+    /// The head rule, the target rule and the stop-gradient (the synthetic model's `SiameseRules`; read through
+    /// this value: `problem.head`, `problem.target = .ema`, …).
+    public var rules: SiameseRules
     /// Encoder step `lr`.
     public var lr: Double
     /// Head step `lr_E = lr · η_E/η`.
@@ -32,12 +34,6 @@ public struct ImageTrainingProblem: Sendable {
     public var batch: Int
     /// Passes over the images.
     public var epochs: Int
-    /// The target branch: the online `W` (`same`) or the EMA target `W_tg` (`ema`).
-    public var target: TargetRule = .same
-    /// `τ` of the EMA target (`τ ≥ lr`); read only for `target == .ema`.
-    public var emaTau: Double = 100
-    /// Stop-gradient on `G` (the paper: on); `off` needs the target `same`.
-    public var stopGradient: StopGradientRule = .on
     /// BN `ε` (default 0 **(choice)**, as `BatchNormLoss`).
     public var epsilon: Double = 0
     /// Seed of the run: `W(0)` and a random head (GSL's `RandomSource`), the epochs' orders and the views (Philox).
@@ -46,22 +42,23 @@ public struct ImageTrainingProblem: Sendable {
     public var initScale: Double? = nil
     /// float32 or float64 for `W` and the products.
     public var precision: ImagePrecision = .float32
-    /// `ε` and source of a head set from the outputs (`--dp-eps`, `--dp-source`; the exponent comes from the rule).
-    public var directPred = DirectPredHead()
-    /// `ρ` of the running second moment of a head set from the outputs (`0 ≤ ρ < 1`).
-    public var dpRho: Double = 0.3
 
     /// A problem over `images` with `p × p` patches of stride `stride` (default `p`); see the properties.
     public init(images: ImageSet, patch: Int, stride: Int? = nil, neurons: Int, head: HeadKind, lr: Double, lrE: Double,
                 batch: Int = 256, epochs: Int, seed: UInt64 = 1) {
         self.images = images; self.patches = ImagePatches(of: images, size: patch, stride: stride)
-        self.neurons = neurons; self.head = head; self.lr = lr; self.lrE = lrE
+        self.neurons = neurons; self.rules = SiameseRules(head: head); self.lr = lr; self.lrE = lrE
         self.batch = batch; self.epochs = epochs; self.seed = seed
     }
 
-    /// The map `S ↦ E` of a head set from the outputs (the rule's, with `directPred`'s `ε` and source), nil for a
-    /// trained or frozen head.
-    public var spectralHead: DirectPredHead? { head.rule.spectralRule(directPred) }
+    /// A rule (`problem.head`, `problem.emaTau = 50`, …).
+    public subscript<T>(dynamicMember key: WritableKeyPath<SiameseRules, T>) -> T {
+        get { rules[keyPath: key] }
+        set { rules[keyPath: key] = newValue }
+    }
+
+    /// A derived property of the rules (`problem.spectralHead`: the map `S ↦ E` of a head set from the outputs).
+    public subscript<T>(dynamicMember key: KeyPath<SiameseRules, T>) -> T { rules[keyPath: key] }
 
     /// Steps per epoch, `⌊N / batch⌋`.
     public var stepsPerEpoch: Int { images.count / batch }
@@ -85,14 +82,7 @@ public struct ImageTrainingProblem: Sendable {
         try require(epochs, "epochs", "an integer ≥ 1", { $0 >= 1 })
         try require(epsilon, "bn-epsilon", "a finite ε ≥ 0", { $0 >= 0 })
         try require(initialScale, "init-scale", "a finite σ_0 > 0", { $0 > 0 })
-        if target == .ema {
-            try require(emaTau, "ema-tau", "a finite τ ≥ lr = \(lr) (the step lr/τ of W_tg must be ≤ 1)", { $0 >= lr })
-        }
-        if stopGradient == .off, target != .same {
-            throw ParameterError("stop-grad", must: "on with --target ema (stop-gradient off is defined for --target same)", got: "off")
-        }
-        if let rule = spectralHead { try require(rule.epsilon, "dp-eps", "a finite ε ≥ 0", { $0 >= 0 }) }
-        try require(dpRho, "dp-rho", "in [0, 1)", { $0 >= 0 && $0 < 1 })
+        try rules.validateRules(lr: lr)
         _ = try PixelStandardization(training: images)
     }
 
@@ -101,7 +91,7 @@ public struct ImageTrainingProblem: Sendable {
     public func initialState() -> (weights: Matrix, head: Matrix) {
         let source = RandomSource(seed: seed)
         let w = source.gaussianMatrix(rows: patches.dimension, cols: neurons, sigma: initialScale)
-        return (w, head.initialHead(neurons: neurons, source: source))
+        return (w, rules.head.initialHead(neurons: neurons, source: source))
     }
 
     /// An `ImageNetwork` with this problem's patches, activation, views and precision at `weights`, pixels

@@ -86,7 +86,7 @@ public struct TrainingProblem: Sendable {
                         { _ in doubles <= 2e9 })
         }
         try sampling.validate()
-        try model.validateRules(lr: lr)
+        try model.rules.validateRules(lr: lr)
     }
 }
 

@@ -120,11 +120,12 @@ public struct SwitchSearch: Sendable {
     /// (a sweep rounds them to 12 significant digits, as `--vary` ranges), integers rounded; repeats dropped.
     public func scanPoints(_ lo: Double, _ hi: Double, count n: Int, rounded: (Double) -> Double = { $0 }) -> [Double] {
         let m = max(2, n)
+        // The log grid is the sweep's own (`NumberFormat.logSpaced`, as `--vary NAME=LO:HI:log:n`).
+        let grid = scale == .log ? NumberFormat.logSpaced(lo, hi, m)
+            : (0..<m).map { i in i == m - 1 ? hi : lo + (hi - lo) * (Double(i) / Double(m - 1)) }
         var out: [Double] = []
-        for i in 0..<m {
-            let f = Double(i) / Double(m - 1)
-            var x = i == m - 1 ? hi : (scale == .log ? lo * Double.pow(hi / lo, f) : lo + (hi - lo) * f)
-            x = integral ? x.rounded() : rounded(x)
+        for g in grid {
+            let x = integral ? g.rounded() : rounded(g)
             if out.last != x { out.append(x) }
         }
         return out

@@ -1,7 +1,7 @@
 import HeadFlowNumerics
 import HeadFlowModel
 
-extension SiameseModel {
+extension SiameseRules {
     /// Throws a `ParameterError` naming the first invalid rule parameter, with the parameter table's ranges
     /// (`RunParameter.check`): `τ` of an EMA target, stop-gradient off with an EMA target, the spectral head's `ε`.
     /// With `lr` (SGD's step), also `τ ≥ lr` (the target's step `lr/τ` must be ≤ 1) and `--dp-rho`.
