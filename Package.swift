@@ -73,7 +73,7 @@ let package = Package(
         // Reports: text, JSON, CSV and gnuplot figures of runs, trainings, sweeps and claims.
         .target(
             name: "HeadFlowReport",
-            dependencies: ["HeadFlowNumerics", "HeadFlowModel", "HeadFlowDynamics", "HeadFlowClaims", "HeadFlowSweeps"]
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics", "HeadFlowClaims", "HeadFlowSweeps"]
         ),
         // The library product: re-exports every layer (one file of `@_exported import`s).
         .target(

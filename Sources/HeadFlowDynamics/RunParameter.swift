@@ -19,6 +19,8 @@ public struct RunParameter: @unchecked Sendable, Hashable, CustomStringConvertib
         case list
         /// A matrix `"a11,a12;a21,a22"` (`--init-a`, `--init-b`); varied entry by entry.
         case matrix
+        /// A file path (`--images`); not varied.
+        case path
 
         /// Reals and integers (ranges allowed in `--vary`).
         public var isNumeric: Bool { self == .real || self == .integer }
@@ -45,6 +47,12 @@ public struct RunParameter: @unchecked Sendable, Hashable, CustomStringConvertib
     /// True when `RunSpec.json` (the run record) holds it; the training entries are recorded by SGD's own record
     /// (`TrainReport`, `SGDEngine`), next to what they derive (`lr-e`, the step count, the data seed used).
     public internal(set) var inRunRecord = true
+    /// True when the image record (`RunSpec.imageJSON`: `train` and `sweep --engine sgd` on real images) holds it:
+    /// the image entries (`--patch`, `--epochs`, …) — recorded there only, so synthetic records keep their keys.
+    public internal(set) var inImageRecord = false
+    /// False for an entry of the synthetic data model or its integrator (`--alpha`, `--steps`, …): given with
+    /// `--data fashion-mnist` or `files` it is an error, and the image record leaves it out.
+    public internal(set) var actsOnImages = true
     /// Why it cannot act in this setting of the other parameters (nil: it acts): e.g. `--ema-tau` needs
     /// `--target ema`. The text completes "acts only …". Checked for options a user gives, never for defaults.
     var actingCondition: (RunSpec, Engines) -> String? = { _, _ in nil }
@@ -132,6 +140,28 @@ public struct RunParameter: @unchecked Sendable, Hashable, CustomStringConvertib
 
     /// This entry recorded by SGD's record, not `RunSpec.json`.
     var trainingRecord: RunParameter { var p = self; p.inRunRecord = false; return p }
+
+    /// This entry acting only on synthetic data (`--data online` or `fixed`), else as before; `images` completes
+    /// the error's sentence with what takes its place on images.
+    func synthetic(_ images: String) -> RunParameter {
+        var p = self
+        p.actsOnImages = false
+        let before = actingCondition
+        p.actingCondition = { s, engine in
+            s.data.isImage ? "with synthetic data (--data online or fixed); on images \(images)" : before(s, engine)
+        }
+        return p
+    }
+
+    /// This entry an image entry: SGD only, recorded in the image record, acting only with `--data fashion-mnist`
+    /// or `files` (`files`: only with `--data files`).
+    func image(files: Bool = false) -> RunParameter {
+        var p = self
+        p.engines = .sgd; p.inRunRecord = false; p.inImageRecord = true
+        p.actingCondition = files ? { s, _ in s.data == .files ? nil : "with --data files" }
+            : { s, _ in s.data.isImage ? nil : "with image data (--data fashion-mnist or files)" }
+        return p
+    }
 
     /// The table entry called `name`, nil when there is none.
     public static func named(_ name: String) -> RunParameter? { all.first { $0.name == name } }
@@ -306,6 +336,20 @@ extension RunParameter {
                      read: { $0[keyPath: key].map(SettingValue.list) },
                      isValid: { _ in true },
                      record: record)
+    }
+
+    /// An optional file path at `key` (nil = none): any non-empty text.
+    static func optionalPath(_ name: String, _ key: WritableKeyPath<RunSpec, String?>, _ help: String) -> RunParameter {
+        let range = "a file path"
+        return RunParameter(name: name, help: help, kind: .path, range: range,
+                            parseText: { t throws(ParameterError) in
+                                guard !t.isEmpty else { throw ParameterError(name, must: range, got: "\"\"") }
+                                return .text(t)
+                            },
+                            write: { s, v in if case .text(let t) = v { s[keyPath: key] = t } },
+                            read: { $0[keyPath: key].map(SettingValue.text) },
+                            isValid: { $0[keyPath: key].map { !$0.isEmpty } ?? true },
+                            record: { s in s[keyPath: key].map { .string($0) } ?? .null })
     }
 
     /// An optional matrix at `key` (`--init-a`, `--init-b`; nil = random); shapes are checked with the start.

@@ -88,6 +88,35 @@ public struct RunSpec: Equatable, Sendable {
     /// `--data-seed`: seed of the batches; nil = derived from `--seed`.
     public var dataSeed: UInt64? = nil
 
+    // MARK: Images (train and sweep --engine sgd with --data fashion-mnist or files; issue 20)
+
+    /// `--patch`: patch side `p` (a patch is `p × p` pixels, `d = p²·channels`).
+    public var patch = 7
+    /// `--patch-stride`: stride of the patch grid; nil = `p` (non-overlapping).
+    public var patchStride: Int? = nil
+    /// `--activation`: `σ`, `cube` (the paper's `t³`) or `relu` (outside the theory).
+    public var activation: ImageActivation = .cube
+    /// `--shift`: random translation of each view by up to this many pixels (0: off).
+    public var shift = 0
+    /// `--flip`: random horizontal flip of each view.
+    public var flip: OnOff = .off
+    /// `--pixel-noise`: `σ` of Gaussian noise added to each pixel value of a view (in `[0, 1]`, before standardization; 0: off).
+    public var pixelNoise = 0.0
+    /// `--epochs`: passes over the training images.
+    public var epochs = 10
+    /// `--eval-every`: evaluate every this many epochs (and after the last); nil = after the last only.
+    public var evalEvery: Int? = nil
+    /// `--precision`: float32 or float64 for `W` and the products.
+    public var precision: ImagePrecision = .float32
+    /// `--images`: the training images file (`--data files`).
+    public var images: String? = nil
+    /// `--labels`: the training labels file (`--data files`).
+    public var labels: String? = nil
+    /// `--test-images`: the test images file (`--data files`).
+    public var testImages: String? = nil
+    /// `--test-labels`: the test labels file (`--data files`).
+    public var testLabels: String? = nil
+
     /// The defaults of `headflow run`.
     public init() {}
 
@@ -107,7 +136,7 @@ public struct RunSpec: Equatable, Sendable {
     /// Where SGD's batches come from (`--data` with `--samples`).
     public var dataSupply: DataSupply {
         switch data {
-        case .online: return .online
+        case .online, .fashionMNIST, .files: return .online  // images never reach the synthetic samplers (TrainSpec.problem)
         case .fixed: return .fixed(samples: samples ?? 0)
         }
     }

@@ -34,6 +34,7 @@ extension RunSpec {
             case (.list, .array(let xs)) where !xs.isEmpty && xs.allSatisfy({ $0.doubleValue != nil }):
                 text = xs.map { "\($0.doubleValue!)" }.joined(separator: ",")
             case (.matrix, _) where v.matrixValue != nil: text = MatrixText.format(v.matrixValue!)
+            case (.path, .string(let s)): text = s
             default: throw ParameterError(p.name, must: "\(Self.kindText(p.kind)) in the \(what)", got: Self.short(v))
             }
             if let text { try p.assign(text: text, to: &self) }
@@ -47,6 +48,7 @@ extension RunSpec {
         case .choice(let names): return "one of " + names.joined(separator: ", ")
         case .list: return "a list of numbers"
         case .matrix: return "a matrix (rows of equal length)"
+        case .path: return "a file path"
         }
     }
 

@@ -129,6 +129,8 @@ public enum ValueSpec {
                         guard let x = Double(s), x.isFinite else { throw fail("a list of finite numbers (\"\(s)\" is not one)") }
                         values.append(.real(x))
                     }
+                case .path:
+                    throw fail("fixed for the whole sweep (a file path is not varied)")
                 case .list, .matrix:
                     throw fail("an entry of \(parameter.name) (as \(parameter.name)[…]); the whole list or matrix is not varied")
                 case .choice(let names):

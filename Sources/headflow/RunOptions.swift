@@ -48,6 +48,19 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: Self.help("rng")) var rng: String?
     @Option(name: .customLong("bn-epsilon"), parsing: .unconditional, help: Self.help("bn-epsilon")) var bnEpsilon: String?
     @Option(name: .customLong("data-seed"), parsing: .unconditional, help: Self.help("data-seed")) var dataSeed: String?
+    @Option(parsing: .unconditional, help: Self.help("patch")) var patch: String?
+    @Option(name: .customLong("patch-stride"), parsing: .unconditional, help: Self.help("patch-stride")) var patchStride: String?
+    @Option(parsing: .unconditional, help: Self.help("activation")) var activation: String?
+    @Option(parsing: .unconditional, help: Self.help("shift")) var shift: String?
+    @Option(parsing: .unconditional, help: Self.help("flip")) var flip: String?
+    @Option(name: .customLong("pixel-noise"), parsing: .unconditional, help: Self.help("pixel-noise")) var pixelNoise: String?
+    @Option(parsing: .unconditional, help: Self.help("epochs")) var epochs: String?
+    @Option(name: .customLong("eval-every"), parsing: .unconditional, help: Self.help("eval-every")) var evalEvery: String?
+    @Option(parsing: .unconditional, help: Self.help("precision")) var precision: String?
+    @Option(parsing: .unconditional, help: Self.help("images")) var images: String?
+    @Option(parsing: .unconditional, help: Self.help("labels")) var labels: String?
+    @Option(name: .customLong("test-images"), parsing: .unconditional, help: Self.help("test-images")) var testImages: String?
+    @Option(name: .customLong("test-labels"), parsing: .unconditional, help: Self.help("test-labels")) var testLabels: String?
 
     /// The help of table entry `name`: its text, the choices of a named choice, and the default.
     static func help(_ name: String) -> ArgumentHelp {

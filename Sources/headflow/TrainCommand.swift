@@ -21,6 +21,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("progress-after"), parsing: .unconditional,
             help: ArgumentHelp("Seconds before the progress bar appears (≥ 0; 0: at once).", valueName: "seconds"))
     var progressAfter: Double = 1
+    @Option(parsing: .unconditional, help: ArgumentHelp("Baselines of an image run: all (the raw pixels and the untrained network) or "
+                                                      + "untrained (skips the raw-pixel probes, the slow part) [image data only].", valueName: "which"))
+    var baselines: String?
     @Option(parsing: .unconditional, help: OutputFormat.help([.table, .json, .csv]), completion: OutputFormat.completion([.table, .json, .csv]))
     var format: String = "table"
 
@@ -29,11 +32,18 @@ struct TrainCommand: ParsableCommand {
         do throws(ParameterError) {
             fmt = try OutputFormat.parse(format, allowed: [.table, .json, .csv])
             spec = try options.spec()
-            problem = try spec.problem()
             guard progressAfter.isFinite, progressAfter >= 0, progressAfter <= 1e9 else {
                 throw ParameterError("progress-after", must: "a number of seconds in [0, 1e9]", got: "\(progressAfter)")
             }
+            if baselines != nil, !spec.run.data.isImage {
+                throw ParameterError("baselines", actsOnly: "with image data (--data fashion-mnist or files)")
+            }
+            if let baselines, !["all", "untrained"].contains(baselines) {
+                throw ParameterError("baselines", must: "all or untrained", got: baselines)
+            }
         } catch { throw error.validation }
+        if spec.run.data.isImage { return try trainImages(spec, format: fmt, rawPixels: baselines != "untrained") }
+        do throws(ParameterError) { problem = try spec.problem() } catch { throw error.validation }
         let bar = ProgressBar("train", unit: "steps", total: problem.steps, enabled: !options.quiet,
                               after: .milliseconds(Int64((progressAfter * 1000).rounded())), redraw: .milliseconds(100))
         let trajectory = spec.solver.solve(problem, every: spec.logEvery) { n, _, t, loss in

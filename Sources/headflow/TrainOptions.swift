@@ -20,6 +20,7 @@ struct TrainOptions: ParsableArguments {
         var s = TrainSpec()
         s.run = try model.spec(preset: preset, engine: .sgd)
         if let logEvery {
+            if s.run.data.isImage { throw ParameterError("log-every", actsOnly: "with synthetic data (on images: --eval-every)") }
             if model.points != nil { throw ParameterError("points", actsOnly: "without --log-every (it records every --log-every steps)") }
             s.logEvery = logEvery
         }

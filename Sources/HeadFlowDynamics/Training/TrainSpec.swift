@@ -30,10 +30,11 @@ public struct TrainSpec: Equatable, Sendable {
     /// naming the first invalid one.
     public func problem() throws(ParameterError) -> TrainingProblem {
         try run.validate()
-        // SGD's clock is t = lr·step in units of 1/η with the head step lr·η_E/η: η = 0 has no such clock.
-        // (In `run`, η = 0 freezes the encoder; SGD has no frozen-encoder mode.)
-        try require(run.eta, "eta", "> 0 in SGD (train and sweep --engine sgd step the encoder by lr and the head by lr·η_E/η; "
-                    + "η = 0, a frozen encoder, is a population-flow setting: headflow run --eta 0)", { $0 > 0 })
+        guard !run.data.isImage else {
+            throw ParameterError("data", must: "online or fixed for the synthetic samplers (images: TrainSpec.imageProblem)",
+                                 got: run.data.rawValue)
+        }
+        try requireEncoderRate()
         let most = TrainingProblem.maximumSteps
         if run.steps == nil {
             try require(run.tEnd, "t-end", "a finite time ≥ lr = \(run.lr)", { $0 >= run.lr })
@@ -60,6 +61,13 @@ public struct TrainSpec: Equatable, Sendable {
         try SGDSolver(sampler: run.sampler).validate(p)
         try MemoryBudget.machine.check(p.memoryEstimate(sampler: run.sampler, every: logEvery))
         return p
+    }
+
+    /// Throws unless `η > 0`: SGD's clock is `t = lr·step` in units of `1/η` with the head step `lr·η_E/η`, and
+    /// `η = 0` has no such clock (in `run`, `η = 0` freezes the encoder; SGD has no frozen-encoder mode).
+    func requireEncoderRate() throws(ParameterError) {
+        try require(run.eta, "eta", "> 0 in SGD (train and sweep --engine sgd step the encoder by lr and the head by lr·η_E/η; "
+                    + "η = 0, a frozen encoder, is a population-flow setting: headflow run --eta 0)", { $0 > 0 })
     }
 
     /// The solver this spec names (`threads` nil: all cores).

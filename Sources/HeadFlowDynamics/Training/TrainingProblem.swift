@@ -96,6 +96,13 @@ public enum DataKind: String, CaseIterable, Sendable {
     case online
     /// A fixed data set of `--samples` samples.
     case fixed
+    /// Fashion-MNIST's images (Debian's `dataset-fashion-mnist`), trained by `ImageTrainer` (issue 20).
+    case fashionMNIST = "fashion-mnist"
+    /// Images and labels from the user's files (`--images`, `--labels`, `--test-images`, `--test-labels`).
+    case files
+
+    /// True for real images (`fashion-mnist`, `files`), false for the synthetic data model.
+    public var isImage: Bool { self == .fashionMNIST || self == .files }
 }
 
 /// Where SGD's mini-batches come from.
