@@ -61,13 +61,13 @@ let package = Package(
         // The paper's claims, each a measurement with a verdict.
         .target(
             name: "HeadFlowClaims",
-            dependencies: ["HeadFlowNumerics", "HeadFlowModel", "HeadFlowDynamics",
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
                            .product(name: "RealModule", package: "swift-numerics")]
         ),
         // Parameter sweeps: grids, cells, stores, phase and feature-count tables.
         .target(
             name: "HeadFlowSweeps",
-            dependencies: ["HeadFlowNumerics", "HeadFlowModel", "HeadFlowDynamics",
+            dependencies: ["HeadFlowNumerics", "HeadFlowData", "HeadFlowModel", "HeadFlowDynamics",
                            .product(name: "RealModule", package: "swift-numerics")]
         ),
         // Reports: text, JSON, CSV and gnuplot figures of runs, trainings, sweeps and claims.

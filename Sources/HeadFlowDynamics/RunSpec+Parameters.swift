@@ -140,6 +140,9 @@ extension RunParameter {
     /// The training entries (SGD only; recorded by SGD's record), in table order.
     public static let training = all.filter { !$0.inRunRecord && !$0.inImageRecord }
 
+    /// The image entries (`--patch`, …, `--test-labels`), in table order: SGD on images only.
+    public static let imageEntries = all.filter(\.inImageRecord)
+
     /// The entries acting on real images (`--data fashion-mnist` or `files`), in table order: what the image
     /// record holds (`RunSpec.imageJSON`).
     public static let onImages = all.filter { $0.engines.contains(.sgd) && $0.actsOnImages }

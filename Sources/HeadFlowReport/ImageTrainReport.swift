@@ -43,7 +43,7 @@ public struct ImageTrainReport {
     public var json: JSONValue {
         .object([
             ("parameters", parameters),
-            ("evaluations", .array(evaluations.map(Self.evaluationJSON))),
+            ("evaluations", .array(evaluations.map(\.json))),
             ("baselines", .object([("raw_pixels", rawPixels.map(Self.baselineJSON) ?? .null), ("untrained", Self.baselineJSON(untrained))])),
             ("epoch_losses", .numbers(losses)),
             ("final_head", .matrix(finalHead)),
@@ -62,11 +62,6 @@ public struct ImageTrainReport {
             ("pixel_mean", .numbers(standardization.mean)), ("pixel_scale", .number(standardization.scale)),
             ("files", .array(files.map { .object([("role", .string($0.role)), ("path", .string($0.path)), ("sha256", .string($0.sha256))]) })),
         ])
-    }
-
-    /// One evaluation: `epoch`, then every metric (null where not measured).
-    static func evaluationJSON(_ e: ImageEvaluation) -> JSONValue {
-        .object([("epoch", e.epoch.map { .integer($0) } ?? .null)] + e.metrics.map { ($0.name, $0.value.map(JSONValue.number) ?? .null) })
     }
 
     /// A baseline: `linear_probe`, `knn`, `erank`, `rankme`.

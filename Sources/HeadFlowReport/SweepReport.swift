@@ -43,11 +43,17 @@ public struct SweepReport: Sendable {
         if failed > 0 { counts += ", \(failed) failed" }
         if missing > 0 { counts += ", \(missing) not run" }
         var what = metric == .outcome ? "outcome at t_end" : "\(metric)"
-        if let s = result.seedAxis, metric.isNumeric { what += " (median over \(result.axes[s].values.count) seeds)" }
+        if let s = result.seedAxis, metric.isNumeric {
+            what += " (\(result.isImageSweep ? "mean ± sd" : "median") over \(result.axes[s].values.count) seeds)"
+        }
         else if let s = result.seedAxis { what += " (counts over \(result.axes[s].values.count) seeds)" }
         var out = "headflow sweep — \(what) · \(result.engine["name"]?.stringValue ?? "?") · \(counts)\n"
         if let settings = result.engine.objectValue, settings.count > 1 {
-            out += "engine: " + settings.filter { $0.1 != .null }.map { "\($0.0)=\(Self.text($0.1))" }.joined(separator: " ") + "\n"
+            // An image sweep's files: by role and path (their SHA-256 are in the manifest and every cell).
+            out += "engine: " + settings.filter { $0.1 != .null }.map { kv in
+                kv.0 == "files" ? "files=" + (kv.1.arrayValue ?? []).compactMap { $0["path"]?.stringValue }.joined(separator: ",")
+                    : "\(kv.0)=\(Self.text(kv.1))"
+            }.joined(separator: " ") + "\n"
         }
         out += "varied: " + result.axes.map { "\($0.parameter.name)=\($0.spec)" }.joined(separator: "  ") + "\n"
         return out + Self.baseLines(baseFields())

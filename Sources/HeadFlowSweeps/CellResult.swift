@@ -45,6 +45,8 @@ public struct CellResult: Equatable, Sendable {
     /// At `t_end`: `erank_f, rankme_f, erank_F, rankme_F` (when the solver computed them) and
     /// `head_deviation = ‖E − I‖_F`; empty when failed.
     public let finalMetrics: [(name: String, value: Double)]
+    /// An image cell's evaluations (`ImageTrainReport`'s `evaluations` list; nil for the synthetic engines).
+    public let evaluations: JSONValue?
     /// The fingerprints read from a file (nil for a cell just computed, or a
     /// file without them): of the sweep's manifest and of `parameters`.
     public private(set) var recordedFingerprint: (grid: String, parameters: String)? = nil
@@ -53,6 +55,7 @@ public struct CellResult: Equatable, Sendable {
     public init(index: Int, values: [SweepValue], parameters: JSONValue, trajectory t: Trajectory) {
         self.index = index; self.values = values; self.parameters = parameters
         steps = t.steps
+        evaluations = nil
         switch t.status {
         case .success:
             status = .finished
@@ -78,9 +81,45 @@ public struct CellResult: Equatable, Sendable {
     /// A cell that could not start (its parameters were rejected at run time).
     public init(index: Int, values: [SweepValue], parameters: JSONValue, rejected message: String) {
         self.index = index; self.values = values; self.parameters = parameters
+        evaluations = nil
         status = .failed(time: 0, message: message)
         timeReached = 0; steps = 0
         outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
+    }
+
+    /// An image cell (`ImageEngine`): trained for `steps` steps, evaluated as `evaluations` (the last is the final
+    /// one: its metrics are `finalMetrics` under the sweep's names, its loss `finalLoss`); no outcome, events or peaks.
+    public init(index: Int, values: [SweepValue], parameters: JSONValue, steps: Int, evaluations: [ImageEvaluation]) {
+        self.index = index; self.values = values; self.parameters = parameters; self.steps = steps
+        status = .finished
+        timeReached = Double(steps)
+        outcome = nil; featuresLearned = nil; events = []; peaks = []; finalCosines = nil
+        let last = evaluations.last
+        finalLoss = last?.loss
+        finalMetrics = (last?.metrics ?? []).compactMap { m in
+            m.name == "loss" ? nil : m.value.map { (name: CellResult.imageMetricKey(m.name), value: $0) }
+        }
+        self.evaluations = .array(evaluations.map(\.json))
+    }
+
+    /// An image cell that failed at `step` (the time reached is the step count).
+    public init(index: Int, values: [SweepValue], parameters: JSONValue, failedAt step: Int, message: String) {
+        self.index = index; self.values = values; self.parameters = parameters
+        evaluations = nil
+        status = .failed(time: Double(step), message: message)
+        timeReached = Double(step); steps = step
+        outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
+    }
+
+    /// The key of an image metric in `finalMetrics`: the representation's ranks as the synthetic cells name them
+    /// (`erank_f`, `rankme_f`), `head_deviation` for `head_dev`, the others by their own names.
+    static func imageMetricKey(_ name: String) -> String {
+        switch name {
+        case "erank": return "erank_f"
+        case "rankme": return "rankme_f"
+        case "head_dev": return "head_deviation"
+        default: return name
+        }
     }
 
     /// `peak_e21` for row 2, column 1 (0-based `j`, `r`); `peak_e2_11` style beyond 9 neurons.
@@ -123,6 +162,7 @@ public struct CellResult: Equatable, Sendable {
             ("steps", .integer(steps)),
             ("parameters", parameters),
         ]
+        if let evaluations { kv.append(("evaluations", evaluations)) }
         if let grid {
             kv.append(("fingerprint", .object([("grid", .string(grid)), ("parameters", .string(Fingerprint.of(parameters)))])))
         }
@@ -151,6 +191,7 @@ public struct CellResult: Equatable, Sendable {
         var values: [SweepValue] = []
         for (_, v) in vs { guard let x = SweepValue(json: v) else { return nil }; values.append(x) }
         self.index = index; self.values = values; self.parameters = parameters
+        evaluations = j["evaluations"]
         timeReached = reached
         switch j["steps"] {
         case nil: steps = 0
@@ -166,9 +207,15 @@ public struct CellResult: Equatable, Sendable {
             outcome = nil; featuresLearned = nil; finalLoss = nil; events = []; peaks = []; finalCosines = nil; finalMetrics = []
             return
         }
-        guard status == "finished", let o = j["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)) else { return nil }
+        guard status == "finished" else { return nil }
+        // An image cell (it has evaluations) has no outcome; every other finished cell has one.
+        if evaluations != nil, case .null? = j["outcome"] {
+            outcome = nil
+        } else {
+            guard let o = j["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)) else { return nil }
+            outcome = o
+        }
         self.status = .finished
-        outcome = o
         let loss = optionalNumber("final_loss"), learnTime = optionalNumber("t_learn")
         guard loss.ok, learnTime.ok else { return nil }
         finalLoss = loss.value

@@ -16,11 +16,15 @@ public struct PhaseEntry: Equatable, Sendable {
     public var numbers: [Double] = []
     /// Finished cells where a numeric metric does not exist (the event never happened).
     public var absent = 0
+    /// Finished cells without an outcome (image cells: they have metrics only).
+    public var unclassified = 0
+    /// How a varied seed's numbers are summarised: the median (synthetic sweeps) or mean ± sd (image sweeps).
+    public var summary: PhaseSummary = .median
 
     /// Cells present (finished + failed).
-    public var present: Int { counts.values.reduce(0, +) + failed }
+    public var present: Int { finished + failed }
     /// Finished cells.
-    public var finished: Int { counts.values.reduce(0, +) }
+    public var finished: Int { counts.values.reduce(0, +) + unclassified }
 
     /// The most frequent outcome (ties: the order of `Outcome.allCases`); nil if none finished.
     public var modalOutcome: Outcome? {
@@ -37,9 +41,19 @@ public struct PhaseEntry: Equatable, Sendable {
     /// The median of the numeric metric over the finished cells that have it (GSL); nil if none.
     public var median: Double? { numbers.isEmpty ? nil : Statistics.median(numbers) }
 
+    /// The mean and the sample standard deviation (n − 1; 0 for one number) of the numeric metric over the
+    /// finished cells that have it; nil if none.
+    public var meanAndSD: (mean: Double, sd: Double)? {
+        guard !numbers.isEmpty else { return nil }
+        let mean = numbers.reduce(0, +) / Double(numbers.count)
+        let ss = numbers.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        return (mean, numbers.count > 1 ? (ss / Double(numbers.count - 1)).squareRoot() : 0)
+    }
+
     /// Equal aggregates (labels aside).
     public static func == (l: PhaseEntry, r: PhaseEntry) -> Bool {
         l.expected == r.expected && l.counts == r.counts && l.failed == r.failed && l.numbers == r.numbers && l.absent == r.absent
+            && l.unclassified == r.unclassified
     }
 
     /// The terminal text: an outcome symbol (`D`), counts over seeds in the
@@ -56,11 +70,19 @@ public struct PhaseEntry: Equatable, Sendable {
             return parts.map { "\($0.1)\($0.0)" }.joined(separator: " ")
         }
         if finished == 0 { return "!" }
-        guard let med = median else { return "—" }
-        var s = NumberFormat.short(med)
+        guard let med = median, let (mean, sd) = meanAndSD else { return "—" }
+        var s = summary == .meanSD && expected > 1 ? "\(NumberFormat.short(mean)) ± \(NumberFormat.short(sd))" : NumberFormat.short(med)
         if expected > 1, numbers.count < expected { s += " (\(numbers.count)/\(expected))" }
         return s
     }
+}
+
+/// How a table entry summarises the numbers of a varied seed.
+public enum PhaseSummary: Sendable {
+    /// The median (GSL), as the synthetic sweeps print it.
+    case median
+    /// Mean ± sample standard deviation, as the image study reports it.
+    case meanSD
 }
 
 extension Outcome {
@@ -104,7 +126,9 @@ public struct PhaseTable: Sendable {
         let nRows = rowAxis?.values.count ?? 1, nCols = columnAxis?.values.count ?? 1
         let nPages = pageAxes.reduce(1) { $0 * result.axes[$1].values.count }
         let expectedSet = Set(result.expected)
-        var grid = Array(repeating: Array(repeating: Array(repeating: PhaseEntry(), count: nCols), count: nRows), count: nPages)
+        var blank = PhaseEntry()
+        blank.summary = result.isImageSweep ? .meanSD : .median
+        var grid = Array(repeating: Array(repeating: Array(repeating: blank, count: nCols), count: nRows), count: nPages)
         func page(of coords: [Int]) -> Int { pageAxes.reduce(0) { $0 * result.axes[$1].values.count + coords[$1] } }
         // Expected counts and labels come from the grid, so absent cells show.
         for i in 0..<result.total {
@@ -121,10 +145,11 @@ public struct PhaseTable: Sendable {
             switch metric.value(in: cell) {
             case .outcome(let o)?: grid[p][r][q].counts[o, default: 0] += 1
             case .number(let x)?:
-                grid[p][r][q].counts[cell.outcome!, default: 0] += 1
+                if let o = cell.outcome { grid[p][r][q].counts[o, default: 0] += 1 } else { grid[p][r][q].unclassified += 1 }
                 grid[p][r][q].numbers.append(x)
             case nil:
                 if let o = cell.outcome { grid[p][r][q].counts[o, default: 0] += 1; grid[p][r][q].absent += 1 }
+                else if cell.status == .finished { grid[p][r][q].unclassified += 1; grid[p][r][q].absent += 1 }
                 else { grid[p][r][q].failed += 1 }
             }
         }

@@ -8,7 +8,7 @@ import HeadFlowDynamics
 /// base's in the sweep's manifest. The solver returns the same `Trajectory` as
 /// the population flow, so outcome, events and head peaks are read off exactly
 /// as for `--engine population`.
-public struct SGDEngine: SweepEngine {
+public struct SGDEngine: TrajectoryEngine {
     /// The sweep's base spec: its training parameters are the manifest's engine settings.
     public var base: RunSpec
 

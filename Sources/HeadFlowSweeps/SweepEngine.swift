@@ -2,15 +2,23 @@ import HeadFlowNumerics
 import HeadFlowModel
 import HeadFlowDynamics
 
-/// The seam between a sweep and what solves one cell: anything that turns a
-/// `RunSpec` into a `Trajectory` (`PopulationEngine`, `SGDEngine`).
-/// Sweeps, stores and reports never care which engine ran.
+/// The seam between a sweep and what solves one cell (`PopulationEngine`, `SGDEngine`, `ImageEngine`):
+/// validate a cell's `RunSpec`, run it, record it. Sweeps, stores and reports never care which engine ran.
 public protocol SweepEngine: Sendable {
     /// The engine's name, as `--engine` takes it.
     var name: String { get }
     /// Everything besides the `RunSpec` that decides a cell's result (recorded
     /// in the sweep's manifest, so a resumed or merged sweep used the same).
     var settingsJSON: JSONValue { get }
+    /// Throws a `ParameterError` naming the first parameter of a cell this engine rejects.
+    func validate(_ spec: RunSpec) throws(ParameterError)
+    /// Runs cell `cell` and records it; a spec rejected here is recorded as failed, never dropped.
+    func run(_ cell: SweepCell) -> CellResult
+}
+
+/// An engine whose cell is a `Trajectory` (the population flow, synthetic SGD): outcome, events and head
+/// peaks are read off it the same way whichever solved it.
+public protocol TrajectoryEngine: SweepEngine {
     /// Validates a cell's parameters and returns the start it would use.
     func prepare(_ spec: RunSpec) throws(ParameterError) -> ReducedState
     /// Solves one cell. Throws only for parameters `prepare` rejects; a
@@ -20,9 +28,12 @@ public protocol SweepEngine: Sendable {
     func parameters(_ spec: RunSpec, start: ReducedState) -> JSONValue
 }
 
-extension SweepEngine {
+extension TrajectoryEngine {
     /// The run's parameters and start (`RunSpec.json(start:)`).
     public func parameters(_ spec: RunSpec, start: ReducedState) -> JSONValue { spec.json(start: start) }
+
+    /// `prepare`, for its checks.
+    public func validate(_ spec: RunSpec) throws(ParameterError) { _ = try prepare(spec) }
 
     /// Runs cell `cell` and records it; a spec rejected here (it passed
     /// `prepare` before) is recorded as failed at `t = 0`, never dropped.
@@ -52,7 +63,7 @@ public enum EngineKind: String, CaseIterable, Sendable {
 /// `PopulationProblem` from the cell's spec and solves it with GSL under the
 /// spec's stepper, tolerances and `--max-steps` (a stiff cell then fails at
 /// the time reached instead of running on).
-public struct PopulationEngine: SweepEngine {
+public struct PopulationEngine: TrajectoryEngine {
     /// The engine (it has no settings beyond the run's).
     public init() {}
 

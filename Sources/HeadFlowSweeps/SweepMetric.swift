@@ -32,6 +32,17 @@ public enum SweepMetric: Equatable, Sendable, CustomStringConvertible {
         ("head_deviation", "head_deviation"),
     ]
 
+    /// The metrics of an image sweep's cells (`ImageEngine`), by name: the last evaluation's.
+    public static let imageNames = ["linear_probe", "knn", "erank", "rankme", "max_neuron_cos", "head_offdiag_max", "head_deviation", "final_loss"]
+
+    /// Parses a metric name of an image sweep (`imageNames`). Throws a `ParameterError` for `option`.
+    public init(parsingImage text: String, option: String = "outcome") throws(ParameterError) {
+        guard Self.imageNames.contains(text) else {
+            throw ParameterError(option, must: "one of " + Self.imageNames.joined(separator: ", ") + " (an image sweep)", got: "\"\(text)\"")
+        }
+        self = text == "final_loss" ? .finalLoss : .final(text)
+    }
+
     /// The value of a metric in one cell.
     public enum Value: Equatable, Sendable {
         /// An outcome class.

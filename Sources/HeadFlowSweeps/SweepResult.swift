@@ -1,4 +1,5 @@
 import HeadFlowNumerics
+import HeadFlowDynamics
 
 /// The cells of one sweep gathered so far — all of them, a shard's, or the
 /// union of several shards — with the manifest that says which sweep it is.
@@ -101,8 +102,14 @@ public struct SweepResult: Sendable {
         return out
     }
 
+    /// True for a sweep of SGD on real images (its engine's `data` is `fashion-mnist` or `files`).
+    public var isImageSweep: Bool {
+        manifest["engine"]?["data"]?.stringValue.flatMap(DataKind.init(rawValue:))?.isImage ?? false
+    }
+
     /// Parses a metric name valid for these cells (`option` names the CLI option in errors).
     public func metric(_ name: String, option: String = "outcome") throws(ParameterError) -> SweepMetric {
+        if isImageSweep { return try SweepMetric(parsingImage: name, option: option) }
         let s = shape
         return try SweepMetric(parsing: name, features: s.features, neurons: s.neurons, option: option)
     }

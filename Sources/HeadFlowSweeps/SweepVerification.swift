@@ -42,9 +42,16 @@ public struct VerifiedManifest: Sendable {
             grid = try SweepGrid(base: base, axes: axes)
             switch kind {
             case .population: engine = PopulationEngine()
-            case .sgd: engine = SGDEngine(base: try base.withTraining(engineJSON: engineJSON))
+            case .sgd:
+                let training = try base.withTraining(engineJSON: engineJSON)
+                if training.data.isImage {
+                    guard let files = ImageEngine.files(json: engineJSON["files"]) else { throw ParameterError("files", must: "the data files' records", got: "nothing") }
+                    engine = ImageEngine(base: training, files: files)
+                } else {
+                    engine = SGDEngine(base: training)
+                }
             }
-            _ = try engine.prepare(base)
+            try engine.validate(base)
         } catch { throw fail("header: invalid base parameters: \(error)") }
         guard grid.manifest(engine: engine.settingsJSON).rendered() == manifest.rendered() else {
             throw fail("header: the manifest is not the one this grid writes (a key was added, removed or changed by hand)")
@@ -73,7 +80,10 @@ public struct VerifiedManifest: Sendable {
             return "cell \(cell.index): its values \(cell.values) contradict its index (expected \(expected.values))"
         }
         guard case .object(let fields) = expected.spec.json else { return nil }
-        for (key, value) in fields where cell.parameters[key] != value {
+        // An image cell records the parameters acting on images (`RunSpec.imageJSON`): the run record's keys it
+        // holds are compared, but `init-scale`, which it records as resolved for its patch dimension.
+        let image = engine is ImageEngine
+        for (key, value) in fields where !(image && (cell.parameters[key] == nil || key == "init-scale")) && cell.parameters[key] != value {
             return "cell \(cell.index): parameter \(key) = \(RunSpec.short(cell.parameters[key] ?? .null)) is not this grid's \(RunSpec.short(value))"
         }
         return nil
@@ -97,6 +107,7 @@ extension RunSpec {
     public func withTraining(engineJSON j: JSONValue) throws(ParameterError) -> RunSpec {
         var s = self
         try s.read(j, entries: RunParameter.training, what: "engine settings")
+        if s.data.isImage { try s.read(j, entries: RunParameter.imageEntries, what: "engine settings") }
         return s
     }
 }

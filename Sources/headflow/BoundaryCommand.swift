@@ -34,9 +34,12 @@ struct BoundaryCommand: ParsableCommand {
     /// The validated search and shard; every error names its option.
     func plan() throws(ParameterError) -> (BoundarySearch, Shard?) {
         let (base, engine, axes, shard) = try sweep.checkOptions()
+        if base.data.isImage {
+            throw ParameterError("data", actsOnly: "as online or fixed in boundary (it bisects the synthetic model; images: train and sweep)")
+        }
         // The metric is read for the grid's shape (the neurons may vary), as sweep does.
         let neurons = axes.first { $0.parameter.key == .named("neurons") }?.values.compactMap { $0.number.map(Int.init) }.max() ?? 0
-        let metric = try SweepMetric(parsing: sweep.outcome, features: base.alpha.count, neurons: max(base.neurons, neurons), option: metricOption)
+        let metric = try SweepMetric(parsing: sweep.outcome ?? "outcome", features: base.alpha.count, neurons: max(base.neurons, neurons), option: metricOption)
         let target: BoundaryTarget
         switch (metric, level) {
         case (.outcome, nil): target = .outcome
@@ -53,7 +56,7 @@ struct BoundaryCommand: ParsableCommand {
         } catch where error.parameter == "vary" && error.received.hasPrefix(search.along.name + "=") {
             throw ParameterError("along", must: error.validRange, got: search.along.name)
         }
-        try search.grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
+        try search.grid.validate { spec throws(ParameterError) in try engine.validate(spec) }
         return (search, shard)
     }
 

@@ -44,7 +44,7 @@ struct FitCommand: ParsableCommand {
         let fit: SweepFit
         do throws(ParameterError) {
             // --outcome/--metric is checked against the sweep even when --y overrides it.
-            var metric = try result.metric(sweep.outcome, option: metricOption)
+            var metric = try result.metric(sweep.outcome ?? "outcome", option: metricOption)
             if let y { metric = try result.metric(y, option: "y") }
             let others = result.axes.filter { !$0.parameter.isSeed }
             guard let xName = x ?? (others.count == 1 ? others[0].parameter.name : nil) else {

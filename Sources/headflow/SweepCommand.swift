@@ -14,8 +14,9 @@ struct SweepOptions: ParsableArguments {
     @OptionGroup(title: "Run options (the base of every cell)") var run: RunOptions
     @Option(name: [.customLong("outcome"), .customLong("metric")], parsing: .unconditional, help: ArgumentHelp(
         "What to tabulate: outcome, t_learn (first learn time of v_2), peak_e21 (max |E_21|), final_loss, "
-            + "features_learned, or an event (learn_w1_v1, substitution, …).", valueName: "METRIC"))
-    var outcome: String = "outcome"
+            + "features_learned, or an event (learn_w1_v1, substitution, …). Image sweeps (--data fashion-mnist|files): linear_probe "
+            + "(the default), knn, erank, rankme, max_neuron_cos, head_offdiag_max, head_deviation, final_loss.", valueName: "METRIC"))
+    var outcome: String?
     @Option(parsing: .unconditional, help: "Engine per cell: population (the exact flow) or sgd (mini-batch SGD as headflow train: --batch, --lr, … act).")
     var engine: EngineKind = .population
     @Option(parsing: .unconditional, help: "Cells run in parallel (default: all cores).")
@@ -30,7 +31,8 @@ struct SweepOptions: ParsableArguments {
     /// Every option given, checked whether a sweep runs or not (`fit` reading
     /// sweep files validates them too): jobs, the base run options (training
     /// ones included) for the engine, `--vary` specs, `--shard`, `--out`.
-    func checkOptions() throws(ParameterError) -> (base: RunSpec, engine: any SweepEngine, axes: [SweepAxis], shard: Shard?) {
+    /// `data`: the images of an image sweep (`--data fashion-mnist|files`), loaded by `imageData()`; nil: only check them.
+    func checkOptions(data: ImageData? = nil) throws(ParameterError) -> (base: RunSpec, engine: any SweepEngine, axes: [SweepAxis], shard: Shard?) {
         try require(jobs >= 1, ParameterError("jobs", must: "an integer ≥ 1", got: "\(jobs)"))
         let base = try run.spec(over: RunSpec())
         var axes: [SweepAxis] = []
@@ -38,6 +40,7 @@ struct SweepOptions: ParsableArguments {
         let engine: any SweepEngine
         switch self.engine {
         case .population: engine = PopulationEngine()
+        case .sgd where base.data.isImage: engine = data.map { ImageEngine(base: base, data: $0) } ?? ImageEngine(base: base, files: [])
         case .sgd: engine = SGDEngine(base: base)
         }
         let shard = try shard.map { s throws(ParameterError) in try Shard(parsing: s) }
@@ -46,19 +49,29 @@ struct SweepOptions: ParsableArguments {
     }
 
     /// The validated grid, engine, shard and metric; every error names its option.
-    func plan() throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
-        let (base, engine, axes, shard) = try checkOptions()
+    func plan(data: ImageData? = nil) throws(ParameterError) -> (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric) {
+        let (base, engine, axes, shard) = try checkOptions(data: data)
         let grid = try SweepGrid(base: base, axes: axes)
         try grid.checkActs(given: run.given.map(\.0), engine: self.engine.engines)
-        try grid.validate { spec throws(ParameterError) in _ = try engine.prepare(spec) }
+        try grid.validate { spec throws(ParameterError) in try engine.validate(spec) }
         let empty = SweepResult(manifest: grid.manifest(engine: engine.settingsJSON), axes: grid.axes, cells: [])
-        return (grid, engine, shard, try empty.metric(outcome, option: metricOption))
+        return (grid, engine, shard, try empty.metric(outcome ?? (base.data.isImage ? "linear_probe" : "outcome"), option: metricOption))
+    }
+
+    /// The images of an image sweep (`--engine sgd --data fashion-mnist|files`), read and checked once for every
+    /// cell (a bad file: `ImageFileError`, exit 64); nil for synthetic data.
+    func imageData() throws -> ImageData? {
+        let base: RunSpec
+        do { base = try run.spec(over: RunSpec()) } catch { throw error.validation }
+        guard engine == .sgd, let source = base.imageSource else { return nil }
+        return try source.load()
     }
 
     /// Runs the sweep (resuming from `--out`), with a progress bar on stderr.
     func execute() throws -> (SweepResult, SweepMetric) {
         let plan: (grid: SweepGrid, engine: any SweepEngine, shard: Shard?, metric: SweepMetric)
-        do { plan = try self.plan() } catch { throw error.validation }
+        let data = try imageData()
+        do { plan = try self.plan(data: data) } catch { throw error.validation }
         let grid = plan.grid
         let manifest = grid.manifest(engine: plan.engine.settingsJSON)
         let mine = (plan.shard ?? .all).cells(of: grid.count)

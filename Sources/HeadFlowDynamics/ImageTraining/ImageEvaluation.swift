@@ -32,6 +32,12 @@ public struct ImageEvaluation: Sendable, Equatable {
          ("max_neuron_cos", maxNeuronCos), ("head_offdiag_max", headOffdiagMax), ("head_dev", headDev)]
     }
 
+    /// `{epoch, loss, erank, rankme, linear_probe, knn, max_neuron_cos, head_offdiag_max, head_dev}` (null where
+    /// not measured): one entry of the `evaluations` list of `train` and of an image sweep's cells.
+    public var json: JSONValue {
+        .object([("epoch", epoch.map { .integer($0) } ?? .null)] + metrics.map { ($0.name, $0.value.map(JSONValue.number) ?? .null) })
+    }
+
     /// The names of `metrics`.
     public static let metricNames = ["loss", "erank", "rankme", "linear_probe", "knn", "max_neuron_cos", "head_offdiag_max", "head_dev"]
 }
