@@ -24,6 +24,7 @@ public enum ClaimRegistry {
         DirectPredNoSubstitution(),
         ErankTracksCollapse(),
         FastestHeadInterior(),
+        RealImagesHead(),
     ]
 
     /// The ids, in report order.

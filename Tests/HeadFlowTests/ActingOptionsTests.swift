@@ -70,7 +70,7 @@ struct ActingOptionsTests {
         let sgd = ["train", "--steps", "2", "--batch", "8", "--d", "10", "--quiet"] + explicit
         #expect(try runHeadflow(sgd + ["--seed", "4"]).code == 0)
         #expect(try runHeadflow(sgd + ["--seed", "4", "--data-seed", "9"]).err.hasPrefix("headflow: --seed acts only"))
-        #expect(try runHeadflow(sgd + ["--samples", "100"]).err == "headflow: --samples acts only with --data fixed\n")
+        #expect(try runHeadflow(sgd + ["--samples", "100"]).err == "headflow: --samples acts only with --data fixed (or image data)\n")
         #expect(try runHeadflow(sgd + ["--points", "5", "--log-every", "1"]).err.hasPrefix("headflow: --points acts only without --log-every"))
         // Defaults are not "given": the same settings without the option run.
         #expect(try runHeadflow(["run"] + explicit + short).code == 0)

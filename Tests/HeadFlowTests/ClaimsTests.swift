@@ -191,7 +191,7 @@ struct ClaimsRegistryTests {
             "phase4-head-returns", "collapse-without-head", "diag-head-is-none", "eta-threshold", "boundary-curve",
             "phase1-time-scaling", "seeds-diversity", "cascade-k3", "cascade-order", "features-learned-vs-width",
             "ema-keeps-substitution", "no-stop-gradient-collapses", "directpred-no-substitution", "erank-tracks-collapse",
-            "fastest-head",
+            "fastest-head", "real-images-head",
         ])
         #expect(Set(ClaimRegistry.ids).count == ClaimRegistry.ids.count)
     }

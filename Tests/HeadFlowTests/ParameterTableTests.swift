@@ -11,7 +11,8 @@ struct ParameterTableTests {
     // which fails with "Unknown option" if an entry has no option.
     @Test("every table entry is an option of run, validated by name", arguments: RunParameter.all.map(\.name))
     func everyEntryIsAnOption(name: String) throws {
-        let r = try runHeadflow(["run", "--\(name)", "not-a-value"])
+        // A path takes any text but the empty one.
+        let r = try runHeadflow(["run", "--\(name)", RunParameter.named(name)?.kind == .path ? "" : "not-a-value"])
         #expect(r.code == 64)
         #expect(r.out.isEmpty)
         #expect(r.err.split(separator: "\n").count == 1)
@@ -19,12 +20,13 @@ struct ParameterTableTests {
     }
 
     // The JSON record of a spec has exactly the table's names, in its order: the run record, then the training
-    // entries (SGD's record).
-    @Test("RunSpec.json and trainingJSON record every entry, by name, in table order")
+    // entries (SGD's record), then the image entries (an image sweep's manifest).
+    @Test("RunSpec.json, trainingJSON and imageSettingsJSON record every entry, by name, in table order")
     func jsonKeysAreTheTable() {
         guard case .object(let fields) = RunSpec().json else { Issue.record("not an object"); return }
-        #expect(fields.map(\.0) + RunSpec().trainingJSON.map(\.0) == RunParameter.all.map(\.name))
+        #expect(fields.map(\.0) + RunSpec().trainingJSON.map(\.0) + RunSpec().imageSettingsJSON.map(\.0) == RunParameter.all.map(\.name))
         #expect(RunParameter.training.allSatisfy { $0.engines == .sgd })
+        #expect(RunParameter.imageEntries.allSatisfy { $0.engines == .sgd && $0.actsOnImages })
     }
 
     // Setting a scalar entry from text changes the spec's JSON in that key only.
@@ -36,10 +38,12 @@ struct ParameterTableTests {
                                          "points": "17", "max-steps": "99", "target": "ema", "ema-tau": "50", "stop-grad": "off",
                                          "dp-eps": "0.2", "dp-source": "normalized", "dp-rho": "0.5",
                                          "batch": "64", "lr": "0.5", "steps": "30", "data": "fixed", "samples": "100",
-                                         "sampler": "projected", "rng": "gsl", "bn-epsilon": "0.01", "data-seed": "5"]
+                                         "sampler": "projected", "rng": "gsl", "bn-epsilon": "0.01", "data-seed": "5",
+                                         "patch": "5", "patch-stride": "3", "activation": "relu", "shift": "2", "flip": "on",
+                                         "pixel-noise": "0.1", "epochs": "4", "eval-every": "2", "precision": "float64"]
         func record(_ s: RunSpec) -> [(String, JSONValue)] {
             guard case .object(let run) = s.json else { return [] }
-            return run + s.trainingJSON
+            return run + s.trainingJSON + s.imageSettingsJSON
         }
         for p in RunParameter.all where p.kind.isScalar {
             let text = try #require(samples[p.name], "no sample value for \(p.name)")
