@@ -23,10 +23,17 @@ public struct ImageTrainer: Sendable {
 
     /// Runs every epoch of `problem` (call `problem.validate()` first for input you did not build).
     ///
+    /// `afterStep`, when given, sees every step once it is complete (`W`, `E` and an EMA target updated) and
+    /// returns whether to go on: `false` ends the run there (e.g. a reference trace of the first `K` steps,
+    /// `ImageTrace`); the result then holds the steps taken, the last epoch's mean loss over its steps taken,
+    /// and `hook` does not run for that unfinished epoch. Without it (or while it returns `true`) the run is
+    /// bit for bit the same.
+    ///
     /// - Throws: `ImageTrainingFailure` with the epoch and step reached when a batch is degenerate (zero BN
     ///   variance, non-finite outputs or gradients) or `W`, `E` stop being finite.
     public func train(_ problem: ImageTrainingProblem, progress: Progress? = nil,
-                      hook: ((ImageTrainingSnapshot) -> Void)? = nil) throws(ImageTrainingFailure) -> ImageTrainingResult {
+                      hook: ((ImageTrainingSnapshot) -> Void)? = nil,
+                      afterStep: ((ImageTrainingStep) -> Bool)? = nil) throws(ImageTrainingFailure) -> ImageTrainingResult {
         let standardization: PixelStandardization
         do { standardization = try PixelStandardization(training: problem.images) } catch {
             throw ImageTrainingFailure(epoch: 0, step: 0, reason: error.description)
@@ -42,15 +49,16 @@ public struct ImageTrainer: Sendable {
         let n = problem.images.count, perEpoch = problem.stepsPerEpoch, batch = problem.batch
         var losses: [Double] = []
         var step = 0
+        var stopped = false
         for epoch in 1...problem.epochs {
             let order = Self.order(count: n, seed: problem.seed, epoch: epoch)
-            var total = 0.0
+            var total = 0.0, taken = 0
             for b in 0..<perEpoch {
                 step += 1
                 func failure(_ reason: String) -> ImageTrainingFailure { ImageTrainingFailure(epoch: epoch, step: step, reason: reason) }
                 let visit = UInt64(epoch - 1) * UInt64(n) + UInt64(b * batch)
-                let (f1, f2) = network.forward(problem.images, indices: Array(order[(b * batch)..<((b + 1) * batch)]),
-                                               visit: visit, seed: problem.seed)
+                let indices = Array(order[(b * batch)..<((b + 1) * batch)])
+                let (f1, f2) = network.forward(problem.images, indices: indices, visit: visit, seed: problem.seed)
                 if spectral != nil {
                     do { e = try spectral!.update(outputs: f1) } catch { throw failure(error.description) }
                 }
@@ -66,9 +74,16 @@ public struct ImageTrainer: Sendable {
                 guard e.isFinite else { throw failure("E became non-finite after the update; try a smaller --lr") }
                 if problem.target == .ema { network.moveTarget(rate: problem.lr / problem.emaTau) }
                 total += ev.loss
+                taken += 1
                 progress?(step, problem.steps, ev.loss)
+                if let afterStep, !afterStep(ImageTrainingStep(epoch: epoch, step: step, indices: indices, visit: visit,
+                                                               loss: ev.loss, head: e, network: network)) {
+                    stopped = true
+                    break
+                }
             }
-            losses.append(total / Double(perEpoch))
+            losses.append(total / Double(taken))
+            if stopped { break }
             if epoch == problem.epochs || (evalEvery.map { $0 >= 1 && epoch % $0 == 0 } ?? false) {
                 hook?(ImageTrainingSnapshot(epoch: epoch, weights: network.weights, head: e, meanLoss: losses[epoch - 1],
                                             network: network))
@@ -88,6 +103,30 @@ public struct ImageTrainer: Sendable {
         for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, rng.uniformInt(i + 1)) }
         return order
     }
+}
+
+/// One step of `ImageTrainer`, complete, handed to its `afterStep` hook: which images and visits it drew, its
+/// batch loss `L̂`, and the state it left (`W`, `E`, an EMA target's `W_tg`).
+public struct ImageTrainingStep {
+    /// The epoch (1-based).
+    public let epoch: Int
+    /// The step, counted over the run (1-based).
+    public let step: Int
+    /// The batch's images, in the epoch's order (`ImageTrainer.order`): `order[b·batch ..< (b+1)·batch]`.
+    public let indices: [Int]
+    /// The first image's visit, `(epoch − 1)·N + b·batch` (image `i` of the batch has visit `visit + i`).
+    public let visit: UInt64
+    /// `L̂` of the batch at the weights and head before the step.
+    public let loss: Double
+    /// `E` after the step.
+    public let head: Matrix
+    /// The live network (valid during the hook: training moves it on afterwards).
+    public let network: ImageNetwork
+
+    /// `W` (`d × m`) after the step, in float64 (exact for float32 storage).
+    public var weights: Matrix { network.weights }
+    /// `W_tg` after the step for an EMA target, nil for `same`.
+    public var targetWeights: Matrix? { network.targetWeights }
 }
 
 /// The state after an epoch, handed to `ImageTrainer`'s hook.
