@@ -21,6 +21,13 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("progress-after"), parsing: .unconditional,
             help: ArgumentHelp("Seconds before the progress bar appears (≥ 0; 0: at once).", valueName: "seconds"))
     var progressAfter: Double = 1
+    @Option(name: .customLong("trace-dir"), parsing: .unconditional, help: ArgumentHelp(
+        "Export the first --trace-steps steps for a reference implementation instead of training the run: W(0), E(0), the "
+            + "trainable mask, each step's two views, W and E after each step, the losses (.npy) and meta.json, into DIR "
+            + "(scripts/reference/image-check) [image data only].", valueName: "DIR"))
+    var traceDir: String?
+    @Option(name: .customLong("trace-steps"), parsing: .unconditional, help: ArgumentHelp("Steps --trace-dir exports (default 5).", valueName: "K"))
+    var traceSteps: Int?
     @Option(parsing: .unconditional, help: ArgumentHelp("Baselines of an image run: all (the raw pixels and the untrained network) or "
                                                       + "untrained (skips the raw-pixel probes, the slow part) [image data only].", valueName: "which"))
     var baselines: String?
@@ -38,10 +45,16 @@ struct TrainCommand: ParsableCommand {
             if baselines != nil, !spec.run.data.isImage {
                 throw ParameterError("baselines", actsOnly: "with image data (--data fashion-mnist or files)")
             }
+            if traceDir != nil, !spec.run.data.isImage {
+                throw ParameterError("trace-dir", actsOnly: "with image data (--data fashion-mnist or files)")
+            }
+            if traceSteps != nil, traceDir == nil { throw ParameterError("trace-steps", actsOnly: "with --trace-dir") }
+            if traceDir != nil, baselines != nil { throw ParameterError("baselines", actsOnly: "without --trace-dir (a trace evaluates nothing)") }
             if let baselines, !["all", "untrained"].contains(baselines) {
                 throw ParameterError("baselines", must: "all or untrained", got: baselines)
             }
         } catch { throw error.validation }
+        if let traceDir { return try traceImages(spec, to: traceDir, steps: traceSteps ?? 5, format: fmt) }
         if spec.run.data.isImage { return try trainImages(spec, format: fmt, rawPixels: baselines != "untrained") }
         do throws(ParameterError) { problem = try spec.problem() } catch { throw error.validation }
         let bar = ProgressBar("train", unit: "steps", total: problem.steps, enabled: !options.quiet,

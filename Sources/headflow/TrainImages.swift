@@ -43,4 +43,30 @@ extension TrainCommand {
         default: print(report.table(), terminator: "")
         }
     }
+
+    /// `train --trace-dir DIR`: the first `steps` steps exported for a reference implementation (`ImageTrace`),
+    /// then a summary: the directory, the steps and their batch losses. Bad input exits 64, a failed step 1.
+    func traceImages(_ spec: TrainSpec, to directory: String, steps: Int, format fmt: OutputFormat) throws {
+        let data = try spec.run.imageSource!.load()
+        let problem: ImageTrainingProblem
+        do throws(ParameterError) { problem = try spec.imageProblem(data: data) } catch { throw error.validation }
+        let summary: ImageTraceSummary
+        do {
+            summary = try ImageTrace.write(problem, steps: steps, threads: spec.threads ?? WorkerPool.coreCount, to: directory)
+        } catch {
+            if case .parameter(let p) = error { throw p.validation }
+            printError("headflow: \(error)")
+            throw ExitCode.failure
+        }
+        let json = JSONValue.object([("trace_dir", .string(directory)), ("steps", .integer(summary.steps)),
+                                     ("losses", .numbers(summary.losses)),
+                                     ("parameters", .object(spec.run.imageJSON(problem: problem) + [("lr-e", .number(problem.lrE))]))])
+        switch fmt {
+        case .json: print(json.rendered(pretty: true))
+        case .csv: print("step,loss\n" + summary.losses.enumerated().map { "\($0.offset + 1),\($0.element)" }.joined(separator: "\n"))
+        default:
+            print("headflow train — trace of the first \(summary.steps) steps written to \(directory) (check: scripts/reference/image-check)")
+            for (k, loss) in summary.losses.enumerated() { print("step \(k + 1): batch loss \(loss)") }
+        }
+    }
 }
