@@ -76,7 +76,10 @@ public struct SweepReport: Sendable {
     func baseFields() -> [(String, String)] {
         var varied = Set(result.axes.map { $0.parameter.name.split(separator: "[").first.map(String.init) ?? $0.parameter.name })
         if varied.contains("eta-e-ratio") { varied.insert("eta-e") }  // set by the ratio in every cell
+        // An image sweep shows only the base entries that act on images (not d, alpha, t-end, …; init-scale is per cell).
+        let onImages = Set(RunParameter.onImages.map(\.name)).subtracting(["init-scale"])
         return (result.base.objectValue ?? [])
+            .filter { !result.isImageSweep || onImages.contains($0.0) }
             .filter { $0.1 != .null && (!varied.contains($0.0) || ["alpha", "init-a", "init-b"].contains($0.0)) }
             .map { ($0.0, Self.text($0.1)) }
     }

@@ -81,6 +81,9 @@ struct TrainImagesCLITests {
             (["train", "--baselines", "untrained"], "--baselines acts only with image data"),
             (["train", "--data", "fashion-mnist", "--images", "x.idx"], "--images acts only with --data files"),
             (["run", "--epochs", "3"], "--epochs acts only in train and sweep --engine sgd"),
+            (["train", "--trace-dir", "trace"], "--trace-dir acts only with image data"),
+            (["train"] + f + Self.small + ["--trace-steps", "3"], "--trace-steps acts only with --trace-dir"),
+            (["train"] + f + Self.small + ["--trace-dir", "/"], "--trace-dir must be a directory path"),
             (["boundary", "--engine", "sgd", "--data", "fashion-mnist", "--along", "eta-e", "--between", "0.01,1"], "--data acts only as online or fixed in boundary"),
             (["sweep", "--engine", "sgd"] + f + Self.small + ["--vary", "head=none,offdiag", "--outcome", "outcome"], "an image sweep"),
         ]
@@ -90,6 +93,29 @@ struct TrainImagesCLITests {
             #expect(r.errLines.count == 1 && r.err.contains(text), "\(args): \(r.err)")
             #expect(r.out.isEmpty, "\(args): no partial result")
         }
+    }
+
+    @Test("--trace-dir: the first K steps exported into the given directory only, with their losses")
+    func trace() throws {
+        let dir = try ImageFixtureDirectory()
+        let root = try freshDirectory("image-trace")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let target = root.appendingPathComponent("t").path
+        let r = try train(["--trace-dir", target, "--trace-steps", "2", "--format", "json", "--precision", "float64"], dir: dir)
+        #expect(r.code == 0, "\(r.err)")
+        let j = try JSONValue.parse(r.out)
+        #expect(j["steps"]?.intValue == 2 && j["losses"]?.arrayValue?.count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["t"], "wrote beside the given directory")
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
+        for f in ["meta.json", "w0.npy", "e0.npy", "mask.npy", "losses.npy", "w_001.npy", "w_002.npy", "view1_002.npy"] {
+            #expect(files.contains(f), "missing \(f)")
+        }
+        // A shorter trace is a prefix of the longer one: the steps do not depend on how many are exported.
+        let one = try train(["--trace-dir", root.appendingPathComponent("t").path, "--trace-steps", "1", "--format", "json",
+                             "--precision", "float64"], dir: dir)
+        #expect(one.code == 0)
+        let first = try JSONValue.parse(one.out)["losses"]?.arrayValue?.first?.doubleValue
+        #expect(first != nil && first == j["losses"]?.arrayValue?.first?.doubleValue)
     }
 
     @Test("sweep: mean ± sd over the seeds per head, resumed from --out, merged; cells keep their evaluations")
