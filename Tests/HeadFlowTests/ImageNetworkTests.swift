@@ -148,12 +148,22 @@ struct ImageNetworkTests {
         #expect(abs(got.loss - reference.loss) <= 1e-14 * reference.loss)
         #expect(Self.relative(got.gradE, reference.gradE) <= 1e-13)
         #expect(zip(got.correlations, reference.correlations).allSatisfy { abs($0 - $1) <= 1e-14 })
-        #expect(Self.relative(net.weightGradient, referenceW) <= wTolerance)
+        let gotW = net.weightGradient
+        #expect(Self.relative(gotW, referenceW) <= wTolerance)
+        // F formed by the forward pass's threads (given E) is F = f⁽¹⁾ Eᵀ, and is used with that E only.
+        net.propagate(Self.images, indices: indices, visit: 3, seed: 8, head: e)
+        let formed = try net.backpropagate(head: e, stopGradient: stopGradient)
+        #expect(abs(formed.loss - got.loss) <= 1e-14 * got.loss && Self.relative(formed.gradE, got.gradE) <= 1e-13)
+        #expect(Self.relative(net.weightGradient, gotW) <= wTolerance)
+        net.propagate(Self.images, indices: indices, visit: 3, seed: 8)
+        let identity = try net.backpropagate(head: .identity(m), stopGradient: stopGradient)
+        net.propagate(Self.images, indices: indices, visit: 3, seed: 8, head: e)
+        #expect(try net.backpropagate(head: .identity(m), stopGradient: stopGradient).loss == identity.loss)
         for threads in [1, 3] {
             let other = try network(threads: threads)
             other.propagate(Self.images, indices: indices, visit: 3, seed: 8)
             let again = try other.backpropagate(head: e, stopGradient: stopGradient)
-            #expect(again.loss == got.loss && again.gradE == got.gradE && other.weightGradient == net.weightGradient)
+            #expect(again.loss == got.loss && again.gradE == got.gradE && other.weightGradient == gotW)
         }
     }
 

@@ -58,7 +58,7 @@ public struct ImageTrainer: Sendable {
                 func failure(_ reason: String) -> ImageTrainingFailure { ImageTrainingFailure(epoch: epoch, step: step, reason: reason) }
                 let visit = UInt64(epoch - 1) * UInt64(n) + UInt64(b * batch)
                 let indices = Array(order[(b * batch)..<((b + 1) * batch)])
-                network.propagate(problem.images, indices: indices, visit: visit, seed: problem.seed)
+                network.propagate(problem.images, indices: indices, visit: visit, seed: problem.seed, head: spectral == nil ? e : nil)
                 if spectral != nil {
                     do { e = try spectral!.update(outputs: network.outputs.online) } catch { throw failure(error.description) }
                 }

@@ -100,10 +100,13 @@ public final class ImageNetwork: @unchecked Sendable {
     }
 
     /// `forward` without handing out the outputs: they stay inside for `backpropagate` (read them with `outputs`).
-    public func propagate(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64) {
+    /// Given the head `E` that `backpropagate` will use (known before the outputs unless `E` is set from them),
+    /// the threads of the forward pass also form the loss's `F = f⁽¹⁾ Eᵀ`, each over its images, off the
+    /// single-threaded part of the step (`backpropagate` uses it once, and only with that `E`).
+    public func propagate(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64, head: Matrix? = nil) {
         switch kernel {
-        case .float32(let k): k.forward(images, indices: indices, visit: visit, seed: seed)
-        case .float64(let k): k.forward(images, indices: indices, visit: visit, seed: seed)
+        case .float32(let k): k.forward(images, indices: indices, visit: visit, seed: seed, head: head)
+        case .float64(let k): k.forward(images, indices: indices, visit: visit, seed: seed, head: head)
         }
     }
 
@@ -123,8 +126,12 @@ public final class ImageNetwork: @unchecked Sendable {
     /// with the loss's three `N × m × m` products through OpenBLAS `dgemm` and no `N × m` matrix copied: the
     /// values equal theirs to float64 rounding (not bit for bit).
     ///
-    /// - Throws: `DegenerateBatch` as `BatchNormLoss` (zero BN variance, a non-finite output or gradient);
-    ///   then no gradient is formed.
+    /// Once per `propagate` (the backward pass overwrites the batch's pre-activations; a second call stops the
+    /// process), unless it threw before the backward pass (zero variance, a non-finite output or loss).
+    ///
+    /// - Throws: `DegenerateBatch` as `BatchNormLoss` (zero BN variance, a non-finite output, loss or gradient).
+    ///   A non-finite gradient is found after the backward pass: `weightGradient` is then not finite; do not
+    ///   `descend`.
     public func backpropagate(head e: Matrix, loss: BatchNormLoss = BatchNormLoss(),
                               stopGradient: StopGradientRule = .on) throws(DegenerateBatch) -> ImageBatchLoss {
         let through = stopGradient == .off
@@ -140,7 +147,8 @@ public final class ImageNetwork: @unchecked Sendable {
 
     /// `∂L/∂W = X⁽¹⁾ᵀ Γ⁽¹⁾ (+ X⁽²⁾ᵀ Γ⁽²⁾)` for the last `forward`'s batch, from `∂L/∂f⁽¹⁾` and (stop-gradient
     /// off, target = `W`) `∂L/∂f⁽²⁾`, as `BatchNormLoss.evaluate` returns them. Read it with `weightGradient`,
-    /// apply it with `descend`.
+    /// apply it with `descend`. Once per `forward` (it overwrites the batch's pre-activations; a second call stops
+    /// the process), as `backpropagate`.
     public func backward(online: Matrix, target: Matrix? = nil) {
         switch kernel {
         case .float32(let k): k.backward(online: online, target: target)
@@ -180,7 +188,7 @@ public final class ImageNetwork: @unchecked Sendable {
     /// - Throws: `DegenerateBatch` as `BatchNormLoss` (zero BN variance, a non-finite output or gradient).
     public func evaluate(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64, head e: Matrix,
                          loss: BatchNormLoss = BatchNormLoss(), stopGradient: StopGradientRule = .on) throws(DegenerateBatch) -> BatchEvaluation {
-        propagate(images, indices: indices, visit: visit, seed: seed)
+        propagate(images, indices: indices, visit: visit, seed: seed, head: e)
         let ev = try backpropagate(head: e, loss: loss, stopGradient: stopGradient)
         let gradW = weightGradient
         guard gradW.isFinite else { throw .nonFinite(quantity: "gradient ∂L/∂W") }

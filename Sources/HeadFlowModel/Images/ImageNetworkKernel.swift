@@ -38,6 +38,10 @@ final class ImageNetworkKernel<T: BLASScalar & SIMDScalar>: @unchecked Sendable 
     let loss: ImageBatchNorm
     /// The images of the last `forward` (the backward pass reads its chunks' rows only).
     private(set) var lastCount = 0
+    /// The head `E` (row-major) whose `F = f⁽¹⁾ Eᵀ` the last `forward` formed in `loss.fHat`, if any.
+    private var formedHead: [Double]?
+    /// The backward pass has run on the last `forward`'s batch: the chunks' `H` now hold `Γ`.
+    private var backwardDone = false
     let chunks: [ImageChunk<T>]
     let pool: WorkerPool
 
@@ -81,24 +85,35 @@ final class ImageNetworkKernel<T: BLASScalar & SIMDScalar>: @unchecked Sendable 
     // MARK: - Forward
 
     /// `f⁽¹⁾`, `f⁽²⁾` (into `f1`, `f2`) of the images `indices` of `images`, their views drawn from the
-    /// Philox streams of visits `visit, visit + 1, …` under `seed` (`ImageChunk.drawViews`).
-    func forward(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64) {
+    /// Philox streams of visits `visit, visit + 1, …` under `seed` (`ImageChunk.drawViews`). With a head
+    /// `e` (`m × m`), each chunk's job also forms its rows of the loss's `F = f⁽¹⁾ Eᵀ`, which
+    /// `lossAndBackward` then takes instead of forming `F` on one thread, if its head is `e` exactly.
+    func forward(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64, head e: Matrix? = nil) {
         precondition(indices.count <= batch, "ImageNetwork: more images than the batch capacity")
         precondition(images.height == patches.height && images.width == patches.width && images.channels == patches.channels,
                      "ImageNetwork: the images do not have the network's geometry")
+        precondition(e == nil || (e!.rows == m && e!.cols == m), "ImageNetwork: E must be m×m")
         lastCount = indices.count
-        let n = indices.count, size = Self.chunkImages
+        formedHead = nil
+        backwardDone = false
+        let n = indices.count, size = Self.chunkImages, m = self.m, f1 = self.f1, fHat = loss.fHat
         images.pixels.withUnsafeBufferPointer { px in
             indices.withUnsafeBufferPointer { idx in
-                let pixels = px.baseAddress!, order = idx.baseAddress!
-                pool.run((n + size - 1) / size) { c in
-                    let first = c * size, chunk = chunks[c]
-                    chunk.drawViews(self, pixels: pixels, indices: order + first, count: min(size, n - first),
-                                    visit: visit &+ UInt64(first), seed: seed)
-                    forwardProducts(chunk, firstImage: first)
+                (e?.storage ?? []).withUnsafeBufferPointer { head in
+                    let pixels = px.baseAddress!, order = idx.baseAddress!, head = e == nil ? nil : head.baseAddress
+                    pool.run((n + size - 1) / size) { c in
+                        let first = c * size, chunk = chunks[c], rows = min(size, n - first)
+                        chunk.drawViews(self, pixels: pixels, indices: order + first, count: rows, visit: visit &+ UInt64(first), seed: seed)
+                        forwardProducts(chunk, firstImage: first)
+                        if let head {
+                            BLAS.gemm(transB: true, m: rows, n: m, k: m, a: f1 + first * m, lda: m, b: head, ldb: m,
+                                      c: fHat + first * m, ldc: m)
+                        }
+                    }
                 }
             }
         }
+        formedHead = e?.storage
     }
 
     /// `H = X W` for a chunk's rows (view 2 with `W_tg` when there is a target) and its images' outputs
@@ -170,11 +185,12 @@ final class ImageNetworkKernel<T: BLASScalar & SIMDScalar>: @unchecked Sendable 
     /// backward pass (`gradient` = `∂L/∂W`) from the `∂L/∂f` it leaves; returns `L̂`, `∂L/∂E` (every entry)
     /// and `ρ̂`. `throughTarget` (stop-gradient off) needs the target `W` itself.
     ///
-    /// `F = f⁽¹⁾ Eᵀ` (one product) and the normalization (`O(N m)`) run on the caller; then the backward
-    /// pass's jobs carry the other two products: each chunk's rows of `∂L/∂f⁽¹⁾ = (∂L/∂F) E` followed by its
-    /// backward products, beside one more job forming `∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾`. Every product is fixed by the
-    /// partition of the batch, so the bits do not depend on the number of threads; a step waits on the
-    /// pool twice (forward, backward), as without the loss's products.
+    /// `F = f⁽¹⁾ Eᵀ` (one product, unless `forward` formed it with this head) and the normalization (`O(N m)`)
+    /// run on the caller; then the backward pass's jobs carry the other two products: each chunk's rows of
+    /// `∂L/∂f⁽¹⁾ = (∂L/∂F) E` followed by its backward products, beside one more job forming
+    /// `∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾`. Every product is fixed by the partition of the batch, so the bits do not
+    /// depend on the number of threads; a step waits on the pool twice (forward, backward), as without the
+    /// loss's products.
     ///
     /// - Throws: `DegenerateBatch` in `BatchNormLoss`'s order. A non-finite gradient is found after the
     ///   backward pass: `gradient` is then not finite, and the caller must not `descend`.
@@ -183,14 +199,19 @@ final class ImageNetworkKernel<T: BLASScalar & SIMDScalar>: @unchecked Sendable 
         precondition(e.rows == m && e.cols == m, "ImageNetwork: E must be m×m")
         precondition(lastCount >= 1, "ImageNetwork: no batch to evaluate")
         precondition(!throughTarget || target == nil, "ImageNetwork: the gradient flows through the target only when W_tg = W")
+        precondition(!backwardDone, "ImageNetwork: one backward pass per forward pass (it overwrites H with Γ)")
         let n = lastCount, m = self.m, size = Self.chunkImages, parts = (n + size - 1) / size
         let bn = loss, f1 = self.f1
+        // `F` from `forward` holds for this head only, and only once: the normalization overwrites it with `F̂`.
+        let formed = formedHead == e.storage
+        formedHead = nil
         try bn.checkOutputs(n: n, online: f1, target: f2)
         let value = try e.storage.withUnsafeBufferPointer { (head: UnsafeBufferPointer<Double>) throws(DegenerateBatch) -> Double in
             let e = head.baseAddress!
-            BLAS.gemm(transB: true, m: n, n: m, k: m, a: f1, lda: m, b: e, ldb: m, c: bn.fHat, ldc: m)
+            if !formed { BLAS.gemm(transB: true, m: n, n: m, k: m, a: f1, lda: m, b: e, ldb: m, c: bn.fHat, ldc: m) }
             let value = try bn.normalize(n: n, target: f2, loss: rule, throughTarget: throughTarget)
             let through: UnsafePointer<Double>? = throughTarget ? UnsafePointer(bn.df2) : nil
+            backwardDone = true
             pool.run(parts + 1) { job in
                 if job == 0 {
                     BLAS.gemm(transA: true, m: m, n: m, k: n, a: bn.dF, lda: m, b: f1, ldb: m, c: bn.gradE, ldc: m)
@@ -216,6 +237,8 @@ final class ImageNetworkKernel<T: BLASScalar & SIMDScalar>: @unchecked Sendable 
         precondition(df1.rows == lastCount && df1.cols == m && (df2 == nil || df2!.rows == lastCount),
                      "ImageNetwork: ∂L/∂f must be N×m for the last batch")
         precondition(df2 == nil || target == nil, "ImageNetwork: the gradient flows through the target only when W_tg = W")
+        precondition(!backwardDone, "ImageNetwork: one backward pass per forward pass (it overwrites H with Γ)")
+        backwardDone = true
         let size = Self.chunkImages, parts = (lastCount + size - 1) / size
         df1.storage.withUnsafeBufferPointer { g1 in
             (df2?.storage ?? []).withUnsafeBufferPointer { g2 in
