@@ -67,6 +67,131 @@ struct ImageNetworkTests {
         }
     }
 
+    /// Image geometries whose patch rows take every branch of the gather: 8-wide with the last patch row by
+    /// value (28×28, p = 7), a patch row longer than 8 (9×9×3, p = 3: 9 values), overlapping patches
+    /// (12×12, p = 5, stride 2), images narrower than 7 values (6×3, p = 2: value by value), p = 1 (5×5×2: d = 2).
+    static let geometries: [(height: Int, width: Int, channels: Int, patch: Int, stride: Int)] = [
+        (28, 28, 1, 7, 7), (9, 9, 3, 3, 3), (12, 12, 1, 5, 2), (6, 3, 1, 2, 1), (5, 5, 2, 1, 1), (10, 10, 2, 4, 3),
+    ]
+
+    @Test("every geometry, m = 12 and 16 (8 lanes, and a tail): view rows are the standardized patches; float64 and float32 equal BatchObjective; representation equals Network.outputs",
+          arguments: geometries, [12, 16])
+    func geometriesAndWidths(geometry: (height: Int, width: Int, channels: Int, patch: Int, stride: Int), m: Int) throws {
+        let images = randomImages(30, height: geometry.height, width: geometry.width, channels: geometry.channels, seed: 21)
+        let patches = ImagePatches(of: images, size: geometry.patch, stride: geometry.stride)
+        let std = try PixelStandardization(training: images)
+        let source = RandomSource(seed: 22)
+        let w = source.gaussianMatrix(rows: patches.dimension, cols: m, sigma: 0.5 / Double(patches.dimension).squareRoot())
+        let e = Matrix.identity(m) + source.gaussianMatrix(rows: m, cols: m, sigma: 0.2)
+        func network(_ precision: ImagePrecision, threads: Int = 2) -> ImageNetwork {
+            ImageNetwork(patches: patches, neurons: m, precision: precision, standardization: std, batch: 24, weights: w, threads: threads)
+        }
+        let indices = (0..<24).map { ($0 * 11) % 30 }
+        let batch = network(.float64).sampleBatch(images, indices: indices, visit: 7, seed: 5)
+        let (p, d) = (patches.count, patches.dimension)
+        var worst = 0.0
+        for (i, image) in indices.enumerated() {
+            for patch in 0..<p {
+                var k = 0
+                for a in 0..<patches.size {
+                    for t in 0..<(patches.size * patches.channels) {
+                        let pixel = patches.origin(patch) + a * patches.width * patches.channels + t
+                        let expected = (Double(images.pixels[image * images.imageSize + pixel]) - std.mean[pixel]) / std.scale
+                        worst = max(worst, abs(batch.view1[i * p + patch, k] + batch.view2[i * p + patch, k] - expected))
+                        k += 1
+                    }
+                }
+                #expect(k == d)
+            }
+        }
+        #expect(worst <= 1e-12, "\(geometry): largest error of a view value \(worst)")
+        let expected = try BatchObjective().evaluate(batch, weights: w, head: e)
+        for precision in ImagePrecision.allCases {
+            let got = try network(precision).evaluate(images, indices: indices, visit: 7, seed: 5, head: e)
+            let tolerance = precision == .float64 ? 1e-12 : 1e-5
+            let errors = (abs(got.loss - expected.loss) / expected.loss, Self.relative(got.gradW, expected.gradW),
+                          Self.relative(got.gradE, expected.gradE))
+            #expect(errors.0 <= tolerance && errors.1 <= tolerance && errors.2 <= tolerance, "\(geometry) m = \(m) \(precision): \(errors)")
+        }
+        let whole = Network.outputs(batch.view1 + batch.view2, patches: p, weights: w)
+        let f64 = network(.float64, threads: 1).representation(of: images), f32 = network(.float32).representation(of: images)
+        for (i, image) in indices.enumerated() {
+            for j in 0..<m {
+                #expect(abs(f64[image, j] - whole[i, j]) <= 1e-12 * max(1, abs(whole[i, j])))
+                #expect(abs(f32[image, j] - whole[i, j]) <= 1e-5 * max(1, abs(whole[i, j])))
+            }
+        }
+        #expect(network(.float64, threads: 3).representation(of: images) == f64)
+    }
+
+    @Test("backpropagate (the loss's products through OpenBLAS) equals forward + BatchNormLoss.evaluate + backward to rounding; the same bits for any thread count",
+          arguments: ImagePrecision.allCases, [StopGradientRule.on, .off])
+    func backpropagateIsBatchNormLoss(precision: ImagePrecision, stopGradient: StopGradientRule) throws {
+        let m = 12, source = RandomSource(seed: 23)
+        let w = source.gaussianMatrix(rows: Self.patches.dimension, cols: m, sigma: 0.3)
+        let e = Matrix.identity(m) + source.gaussianMatrix(rows: m, cols: m, sigma: 0.3)
+        func network(threads: Int) throws -> ImageNetwork {
+            ImageNetwork(patches: Self.patches, neurons: m, precision: precision, standardization: try PixelStandardization(training: Self.images),
+                         batch: 40, weights: w, threads: threads)
+        }
+        let indices = Array((0..<37).map { ($0 * 5) % 45 })
+        let net = try network(threads: 2)
+        let (f1, f2) = net.forward(Self.images, indices: indices, visit: 3, seed: 8)
+        let reference = try BatchNormLoss().evaluate(online: f1, target: f2, head: e, throughTarget: stopGradient == .off)
+        net.backward(online: reference.onlineGradient, target: reference.targetGradient)
+        let referenceW = net.weightGradient
+        net.propagate(Self.images, indices: indices, visit: 3, seed: 8)
+        #expect(net.outputs.online == f1 && net.outputs.target == f2)
+        let got = try net.backpropagate(head: e, stopGradient: stopGradient)
+        // The products sum in another order: float64 rounding; ∂L/∂W is then rounded to the network's precision.
+        let wTolerance = precision == .float64 ? 1e-13 : 1e-6
+        #expect(abs(got.loss - reference.loss) <= 1e-14 * reference.loss)
+        #expect(Self.relative(got.gradE, reference.gradE) <= 1e-13)
+        #expect(zip(got.correlations, reference.correlations).allSatisfy { abs($0 - $1) <= 1e-14 })
+        let gotW = net.weightGradient
+        #expect(Self.relative(gotW, referenceW) <= wTolerance)
+        // F formed by the forward pass's threads (given E) is F = f⁽¹⁾ Eᵀ, and is used with that E only.
+        net.propagate(Self.images, indices: indices, visit: 3, seed: 8, head: e)
+        let formed = try net.backpropagate(head: e, stopGradient: stopGradient)
+        #expect(abs(formed.loss - got.loss) <= 1e-14 * got.loss && Self.relative(formed.gradE, got.gradE) <= 1e-13)
+        #expect(Self.relative(net.weightGradient, gotW) <= wTolerance)
+        net.propagate(Self.images, indices: indices, visit: 3, seed: 8)
+        let identity = try net.backpropagate(head: .identity(m), stopGradient: stopGradient)
+        net.propagate(Self.images, indices: indices, visit: 3, seed: 8, head: e)
+        #expect(try net.backpropagate(head: .identity(m), stopGradient: stopGradient).loss == identity.loss)
+        for threads in [1, 3] {
+            let other = try network(threads: threads)
+            other.propagate(Self.images, indices: indices, visit: 3, seed: 8)
+            let again = try other.backpropagate(head: e, stopGradient: stopGradient)
+            #expect(again.loss == got.loss && again.gradE == got.gradE && other.weightGradient == gotW)
+        }
+    }
+
+    @Test("backpropagate throws BatchNormLoss's errors: zero variance (W = 0) names the online F_1; overflowing online, then target, outputs are non-finite")
+    func backpropagateErrors() throws {
+        let std = try PixelStandardization(training: Self.images)
+        func network(_ w: Matrix) -> ImageNetwork {
+            ImageNetwork(patches: Self.patches, neurons: Self.m, precision: .float64, standardization: std, batch: 40, weights: w)
+        }
+        let e = Matrix.identity(Self.m), indices = Array(0..<20)
+        func errors(_ net: ImageNetwork) -> (DegenerateBatch?, DegenerateBatch?) {
+            let (f1, f2) = net.forward(Self.images, indices: indices, visit: 0, seed: 1)
+            var expected: DegenerateBatch?, got: DegenerateBatch?
+            do { _ = try BatchNormLoss().evaluate(online: f1, target: f2, head: e) } catch { expected = error }
+            do { _ = try net.backpropagate(head: e) } catch { got = error }
+            return (expected, got)
+        }
+        let zero = errors(network(Matrix(rows: Self.patches.dimension, cols: Self.m)))
+        #expect(zero.0 == .zeroVariance(branch: .online, coordinate: 1, variance: 0) && zero.1 == zero.0)
+        let huge = Matrix(rows: Self.patches.dimension, cols: Self.m, repeating: 1e120)
+        let online = errors(network(huge))
+        #expect(online.0 == .nonFinite(quantity: "online output f(X⁽¹⁾)") && online.1 == online.0)
+        let net = network(RandomSource(seed: 24).gaussianMatrix(rows: Self.patches.dimension, cols: Self.m, sigma: 0.3))
+        net.targetWeights = huge
+        let target = errors(net)
+        #expect(target.0 == .nonFinite(quantity: "target output f(X⁽²⁾)") && target.1 == target.0)
+    }
+
     @Test("an EMA target W_tg on view 2 gives BatchObjective's loss and gradients with targetWeights (float64)")
     func agreesWithTargetWeights() throws {
         let source = RandomSource(seed: 12)

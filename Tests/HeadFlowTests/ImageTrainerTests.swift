@@ -37,6 +37,24 @@ struct ImageTrainerTests {
         #expect(try ImageTrainer().train(other).weights != runs[0].weights)
     }
 
+    @Test("m = 16 and 12 (8-lane loops, with and without a tail): the same bits on 1, 2 and 3 threads; float32 follows float64",
+          arguments: [16, 12])
+    func widerNetworks(m: Int) throws {
+        func problem(_ precision: ImagePrecision) -> ImageTrainingProblem {
+            var p = ImageTrainingProblem(images: Self.images, patch: 4, neurons: m, head: .offdiag, lr: 0.05, lrE: 0.05, batch: 64,
+                                         epochs: 2, seed: 6)
+            p.precision = precision
+            return p
+        }
+        for precision in ImagePrecision.allCases {
+            let runs = try [1, 2, 3].map { try ImageTrainer(threads: $0).train(problem(precision)) }
+            for r in runs.dropFirst() { #expect(r.weights == runs[0].weights && r.head == runs[0].head && r.losses == runs[0].losses) }
+        }
+        let single = try ImageTrainer(threads: 2).train(problem(.float32)), double = try ImageTrainer(threads: 2).train(problem(.float64))
+        #expect((single.weights - double.weights).maxAbs <= 1e-3 * double.weights.maxAbs)
+        #expect(abs(single.losses[1] - double.losses[1]) <= 1e-3 * double.losses[1])
+    }
+
     @Test("only the trainable head entries move: none keeps I, offdiag keeps the diagonal at 1, full moves both")
     func headMasks() throws {
         for head in [HeadKind.none, .offdiag, .full] {

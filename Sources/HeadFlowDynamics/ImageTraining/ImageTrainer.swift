@@ -58,15 +58,14 @@ public struct ImageTrainer: Sendable {
                 func failure(_ reason: String) -> ImageTrainingFailure { ImageTrainingFailure(epoch: epoch, step: step, reason: reason) }
                 let visit = UInt64(epoch - 1) * UInt64(n) + UInt64(b * batch)
                 let indices = Array(order[(b * batch)..<((b + 1) * batch)])
-                let (f1, f2) = network.forward(problem.images, indices: indices, visit: visit, seed: problem.seed)
+                network.propagate(problem.images, indices: indices, visit: visit, seed: problem.seed, head: spectral == nil ? e : nil)
                 if spectral != nil {
-                    do { e = try spectral!.update(outputs: f1) } catch { throw failure(error.description) }
+                    do { e = try spectral!.update(outputs: network.outputs.online) } catch { throw failure(error.description) }
                 }
-                let ev: BatchNormLossEvaluation
-                do { ev = try loss.evaluate(online: f1, target: f2, head: e, throughTarget: problem.stopGradient == .off) } catch {
+                let ev: ImageBatchLoss
+                do { ev = try network.backpropagate(head: e, loss: loss, stopGradient: problem.stopGradient) } catch {
                     throw failure(error.description)
                 }
-                network.backward(online: ev.onlineGradient, target: ev.targetGradient)
                 guard network.descend(lr: problem.lr) else {
                     throw failure("W became non-finite after the update; try a smaller --lr")
                 }

@@ -17,33 +17,56 @@ package enum ImageStreams {
 ///
 /// Rows of `x` (each a standardized patch, `d` values): the chunk's view-1 patches image by image, then
 /// its view-2 patches; `start1[i] ..< start1[i + 1]` and `start2[i] ..< start2[i + 1]` are image `i`'s.
-final class ImageChunk<T: BLASScalar>: @unchecked Sendable {
+///
+/// A patch row (`p·C` consecutive pixels of the image) is standardized 8 values at a time,
+/// `(T(x_k) − μ_k)·(1/s)` for each value as one at a time; the chunk's images are read once, line by line,
+/// before (`touch`), so that their cache lines arrive side by side rather than a few at a time.
+final class ImageChunk<T: BLASScalar & SIMDScalar>: @unchecked Sendable {
     let capacity: Int, patchCount: Int, d: Int, m: Int, pixels: Int
     /// Patches (`capacity·P × d`), pre-activations then `Γ` (`capacity·P × m`), `G_c` (`d × m`).
     let x: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>, g: UnsafeMutablePointer<T>
     private(set) var imageCount = 0
     /// `(n₁, n₂)`: the chunk's rows in view 1 and view 2.
     private(set) var viewRows = (0, 0)
-    private var start1: [Int], start2: [Int]
+    /// Image `i`'s first row in view 1 and in view 2 (`capacity + 1` each). The per-row and per-patch
+    /// state lives in raw buffers, not arrays, so that the loops over it pay no exclusivity or
+    /// uniqueness check.
+    private let start1: UnsafeMutablePointer<Int>, start2: UnsafeMutablePointer<Int>
     /// `inView1[i·P + p]`: patch `p` of image `i` went to view 1.
-    private var inView1: [Bool]
+    private let inView1: UnsafeMutablePointer<Bool>
     /// The patch each row holds.
-    private(set) var rowPatch: [Int]
+    let rowPatch: UnsafeMutablePointer<Int>
+    /// One pixel of every cache line of the chunk's images, summed (read before the images are
+    /// standardized, so that their lines are fetched side by side; never used).
+    private let touched: UnsafeMutablePointer<Float>
     /// Two augmented images (`H·W·C` each) and a noise field.
     private let scratch: UnsafeMutablePointer<Float>, noise: UnsafeMutablePointer<Double>
+    /// `∂L/∂f` of one image in `T` (`m`).
+    let gradient: UnsafeMutablePointer<T>
     private let buffer = PhiloxBuffer()
+
+    /// Values moved at a time by the patch copy and the activation loops.
+    static var lanes: Int { 8 }
 
     init(images: Int, patches: Int, d: Int, m: Int, pixels: Int, augments: Bool) {
         capacity = images; patchCount = patches; self.d = d; self.m = m; self.pixels = pixels
         let rows = images * patches
-        x = .allocate(capacity: rows * d); h = .allocate(capacity: rows * m); g = .allocate(capacity: d * m)
-        start1 = Array(repeating: 0, count: images + 1); start2 = start1
-        inView1 = Array(repeating: false, count: rows); rowPatch = Array(repeating: 0, count: rows)
+        x = .allocate(capacity: rows * d + Self.lanes); h = .allocate(capacity: rows * m); g = .allocate(capacity: d * m)
+        start1 = .allocate(capacity: images + 1); start1.initialize(repeating: 0, count: images + 1)
+        start2 = .allocate(capacity: images + 1); start2.initialize(repeating: 0, count: images + 1)
+        inView1 = .allocate(capacity: rows); inView1.initialize(repeating: false, count: rows)
+        rowPatch = .allocate(capacity: rows); rowPatch.initialize(repeating: 0, count: rows)
+        touched = .allocate(capacity: 1); touched.initialize(to: 0)
         scratch = .allocate(capacity: augments ? 2 * pixels : 1)
         noise = .allocate(capacity: augments ? pixels : 1)
+        gradient = .allocate(capacity: m)
     }
 
-    deinit { x.deallocate(); h.deallocate(); g.deallocate(); scratch.deallocate(); noise.deallocate() }
+    deinit {
+        x.deallocate(); h.deallocate(); g.deallocate(); scratch.deallocate(); noise.deallocate()
+        gradient.deallocate()
+        start1.deallocate(); start2.deallocate(); inView1.deallocate(); rowPatch.deallocate(); touched.deallocate()
+    }
 
     /// Image `i`'s rows in view `v` (0: view 1, 1: view 2).
     @inline(__always)
@@ -72,22 +95,28 @@ final class ImageChunk<T: BLASScalar>: @unchecked Sendable {
         start2[0] = n1
         for i in 0..<count { start2[i + 1] = start2[i] + p - (start1[i + 1] - start1[i]) }
         viewRows = (n1, count * p - n1)
-        k.mean.withUnsafeBufferPointer { mu in
-            for i in 0..<count {
-                let image = px + indices[i] * pixels
-                var rng = PhiloxStream(seed: seed, stream: ImageStreams.augmentation, step: visit &+ UInt64(i), buffer: buffer)
-                for v in 0..<2 {
-                    var source = image
-                    if k.views.augments {
-                        augment(k, image, into: scratch + v * pixels, &rng)
-                        source = UnsafePointer(scratch + v * pixels)
+        touch(pixels: px, indices: indices, count: count)
+        for i in 0..<count {
+            let image = px + indices[i] * pixels
+            if !k.views.augments {
+                var r1 = start1[i], r2 = start2[i]
+                for patch in 0..<p {
+                    if inView1[i * p + patch] {
+                        gather(k, image, patch: patch, row: r1); rowPatch[r1] = patch; r1 += 1
+                    } else {
+                        gather(k, image, patch: patch, row: r2); rowPatch[r2] = patch; r2 += 1
                     }
-                    var r = v == 0 ? start1[i] : start2[i]
-                    for patch in 0..<p where inView1[i * p + patch] == (v == 0) {
-                        gather(k, source, patch: patch, row: r, mean: mu.baseAddress!)
-                        rowPatch[r] = patch
-                        r += 1
-                    }
+                }
+                continue
+            }
+            var rng = PhiloxStream(seed: seed, stream: ImageStreams.augmentation, step: visit &+ UInt64(i), buffer: buffer)
+            for v in 0..<2 {
+                augment(k, image, into: scratch + v * pixels, &rng)
+                var r = v == 0 ? start1[i] : start2[i]
+                for patch in 0..<p where inView1[i * p + patch] == (v == 0) {
+                    gather(k, scratch + v * pixels, patch: patch, row: r)
+                    rowPatch[r] = patch
+                    r += 1
                 }
             }
         }
@@ -95,26 +124,55 @@ final class ImageChunk<T: BLASScalar>: @unchecked Sendable {
 
     /// All `P` patches of the images `range` (no mask, no augmentation), image by image, into `x`.
     func gatherWhole(_ k: ImageNetworkKernel<T>, pixels px: UnsafePointer<Float>, images range: Range<Int>) {
-        k.mean.withUnsafeBufferPointer { mu in
-            for (i, image) in range.enumerated() {
-                for patch in 0..<patchCount {
-                    gather(k, px + image * pixels, patch: patch, row: i * patchCount + patch, mean: mu.baseAddress!)
-                }
-            }
+        for (i, image) in range.enumerated() {
+            for patch in 0..<patchCount { gather(k, px + image * pixels, patch: patch, row: i * patchCount + patch) }
         }
     }
 
-    /// Row `row` of `x`: patch `patch` of the image at `source`, standardized, `(x_k − μ_k)/s`.
+    /// Reads one value of every 64-byte line of the images `indices` (and each image's last value): the
+    /// loads are independent, so the memory system fetches many lines at once, where the standardizing pass
+    /// alone would wait on them a few at a time.
     @inline(__always)
-    private func gather(_ k: ImageNetworkKernel<T>, _ source: UnsafePointer<Float>, patch: Int, row: Int,
-                        mean: UnsafePointer<T>) {
+    private func touch(pixels px: UnsafePointer<Float>, indices: UnsafePointer<Int>, count: Int) {
+        var a: Float = 0, b: Float = 0
+        for i in 0..<count {
+            let image = px + indices[i] * pixels
+            var t = 0
+            while t + 16 < pixels { a += image[t]; b += image[t + 16]; t += 32 }
+            a += image[pixels - 1]
+        }
+        touched.pointee = a + b
+    }
+
+    /// Row `row` of `x`: patch `patch` of the image at `source`, standardized, `(T(x_k) − μ_k)·(1/s)` —
+    /// its `p` rows of `p·C` pixels one after the other. A patch row is done 8 values at a time; when its last
+    /// 8 would reach past the end of the row of `x` (always for the last patch row), its tail is done value
+    /// by value. The last 8 of a patch row may otherwise write into the next patch row, written next, and
+    /// read pixels past it (of the image's next pixel row, so never past the image) and `μ`'s slack.
+    @inline(__always)
+    private func gather(_ k: ImageNetworkKernel<T>, _ source: UnsafePointer<Float>, patch: Int, row: Int) {
         let geometry = k.patches
         let rowStride = geometry.width * geometry.channels, length = geometry.size * geometry.channels
-        let inverse = k.inverseScale
+        let padded = (length + 7) & ~7, inverse = k.inverseScale
+        // 8 at a time may read up to `padded − length` values past a patch row: still in the image while a
+        // pixel row follows (`padded ≤ W·C + p·C`, false only for images narrower than 7 values).
+        let wide = padded <= rowStride + length
         var out = x + row * d
         var base = k.origins[patch]
-        for _ in 0..<geometry.size {
-            for t in 0..<length { out[t] = (T(source[base + t]) - mean[base + t]) * inverse }
+        for a in 0..<geometry.size {
+            let pixel = source + base, mean = UnsafePointer(k.meanPointer) + base
+            @inline(__always) func eight(_ t: Int) {
+                let raw = SIMD8<T>(UnsafeRawPointer(pixel + t).loadUnaligned(as: SIMD8<Float>.self))
+                let value = (raw - UnsafeRawPointer(mean + t).loadUnaligned(as: SIMD8<T>.self)) * inverse
+                UnsafeMutableRawPointer(out + t).storeBytes(of: value, as: SIMD8<T>.self)
+            }
+            var t = 0
+            if wide && a + 1 < geometry.size && a * length + padded <= d {
+                while t < length { eight(t); t += 8 }
+            } else {
+                while t + 8 <= length { eight(t); t += 8 }
+                while t < length { out[t] = (T(pixel[t]) - mean[t]) * inverse; t += 1 }
+            }
             out += length; base += rowStride
         }
     }

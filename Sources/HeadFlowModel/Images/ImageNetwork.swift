@@ -93,17 +93,62 @@ public final class ImageNetwork: @unchecked Sendable {
 
     /// The outputs `f⁽¹⁾ = f(X⁽ⁱ'¹⁾; W)` and `f⁽²⁾ = f(X⁽ⁱ'²⁾; W_tg)` (`N × m`, float64) of the images
     /// `indices` of `images`, whose views are drawn for visits `visit, visit + 1, …` under `seed`.
-    /// Keeps what `backward` needs.
+    /// Keeps what `backward` and `backpropagate` need.
     public func forward(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64) -> (online: Matrix, target: Matrix) {
+        propagate(images, indices: indices, visit: visit, seed: seed)
+        return outputs
+    }
+
+    /// `forward` without handing out the outputs: they stay inside for `backpropagate` (read them with `outputs`).
+    /// Given the head `E` that `backpropagate` will use (known before the outputs unless `E` is set from them),
+    /// the threads of the forward pass also form the loss's `F = f⁽¹⁾ Eᵀ`, each over its images, off the
+    /// single-threaded part of the step (`backpropagate` uses it once, and only with that `E`).
+    public func propagate(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64, head: Matrix? = nil) {
         switch kernel {
-        case .float32(let k): k.forward(images, indices: indices, visit: visit, seed: seed); return k.outputs
-        case .float64(let k): k.forward(images, indices: indices, visit: visit, seed: seed); return k.outputs
+        case .float32(let k): k.forward(images, indices: indices, visit: visit, seed: seed, head: head)
+        case .float64(let k): k.forward(images, indices: indices, visit: visit, seed: seed, head: head)
+        }
+    }
+
+    /// The last `forward`'s (or `propagate`'s) `f⁽¹⁾`, `f⁽²⁾` (`N × m`, float64).
+    public var outputs: (online: Matrix, target: Matrix) {
+        switch kernel {
+        case .float32(let k): return k.outputs
+        case .float64(let k): return k.outputs
+        }
+    }
+
+    /// The batch loss of the last `propagate` with head `e` — `loss`'s `BatchNormLoss.evaluate` on its
+    /// outputs, stop-gradient on (`.off` needs the target `same`) — and then `backward` from its `∂L/∂f`, so
+    /// that `descend` applies `∂L/∂W`. Returns `L̂` and `∂L/∂E` (every entry; the caller masks frozen ones).
+    ///
+    /// The same mathematics as `loss.evaluate` followed by `backward`, and the same errors in the same order,
+    /// with the loss's three `N × m × m` products through OpenBLAS `dgemm` and no `N × m` matrix copied: the
+    /// values equal theirs to float64 rounding (not bit for bit).
+    ///
+    /// Once per `propagate` (the backward pass overwrites the batch's pre-activations; a second call stops the
+    /// process), unless it threw before the backward pass (zero variance, a non-finite output or loss).
+    ///
+    /// - Throws: `DegenerateBatch` as `BatchNormLoss` (zero BN variance, a non-finite output, loss or gradient).
+    ///   A non-finite gradient is found after the backward pass: `weightGradient` is then not finite; do not
+    ///   `descend`.
+    public func backpropagate(head e: Matrix, loss: BatchNormLoss = BatchNormLoss(),
+                              stopGradient: StopGradientRule = .on) throws(DegenerateBatch) -> ImageBatchLoss {
+        let through = stopGradient == .off
+        switch kernel {
+        case .float32(let k):
+            let r = try k.lossAndBackward(head: e, loss: loss, throughTarget: through)
+            return ImageBatchLoss(loss: r.loss, gradE: r.gradE, correlations: r.correlations)
+        case .float64(let k):
+            let r = try k.lossAndBackward(head: e, loss: loss, throughTarget: through)
+            return ImageBatchLoss(loss: r.loss, gradE: r.gradE, correlations: r.correlations)
         }
     }
 
     /// `∂L/∂W = X⁽¹⁾ᵀ Γ⁽¹⁾ (+ X⁽²⁾ᵀ Γ⁽²⁾)` for the last `forward`'s batch, from `∂L/∂f⁽¹⁾` and (stop-gradient
     /// off, target = `W`) `∂L/∂f⁽²⁾`, as `BatchNormLoss.evaluate` returns them. Read it with `weightGradient`,
-    /// apply it with `descend`.
+    /// apply it with `descend`. Once per `forward` (it overwrites the batch's pre-activations; a second call stops
+    /// the process), as `backpropagate`.
     public func backward(online: Matrix, target: Matrix? = nil) {
         switch kernel {
         case .float32(let k): k.backward(online: online, target: target)
@@ -137,14 +182,14 @@ public final class ImageNetwork: @unchecked Sendable {
 
     /// Loss, correlations `ρ̂_j`, `∂L/∂W` and `∂L/∂E` (every entry) on the views of `indices` — the same
     /// quantities as `BatchObjective.evaluate` on `sampleBatch(…)`'s views, with `loss`'s `ε`, head `e` and
-    /// stop-gradient rule (`.off` needs the target `same`). `W` is not changed.
+    /// stop-gradient rule (`.off` needs the target `same`), through the path training takes (`propagate`,
+    /// `backpropagate`). `W` is not changed.
     ///
     /// - Throws: `DegenerateBatch` as `BatchNormLoss` (zero BN variance, a non-finite output or gradient).
     public func evaluate(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64, head e: Matrix,
                          loss: BatchNormLoss = BatchNormLoss(), stopGradient: StopGradientRule = .on) throws(DegenerateBatch) -> BatchEvaluation {
-        let (f1, f2) = forward(images, indices: indices, visit: visit, seed: seed)
-        let ev = try loss.evaluate(online: f1, target: f2, head: e, throughTarget: stopGradient == .off)
-        backward(online: ev.onlineGradient, target: ev.targetGradient)
+        propagate(images, indices: indices, visit: visit, seed: seed, head: e)
+        let ev = try backpropagate(head: e, loss: loss, stopGradient: stopGradient)
         let gradW = weightGradient
         guard gradW.isFinite else { throw .nonFinite(quantity: "gradient ∂L/∂W") }
         return BatchEvaluation(loss: ev.loss, correlations: ev.correlations, gradW: gradW, gradE: ev.gradE)
@@ -169,4 +214,14 @@ public final class ImageNetwork: @unchecked Sendable {
         case .float64(let k): return k.representation(images)
         }
     }
+}
+
+/// The loss of one batch from `ImageNetwork.backpropagate`.
+public struct ImageBatchLoss: Sendable {
+    /// `L̂ = (1/N) Σ_i ‖F̂_i − Ĝ_i‖²`.
+    public let loss: Double
+    /// `∂L/∂E` (`m × m`), every entry.
+    public let gradE: Matrix
+    /// `ρ̂_j`, the batch correlation of `F_j` and `G_j` (when `ε = 0`).
+    public let correlations: [Double]
 }

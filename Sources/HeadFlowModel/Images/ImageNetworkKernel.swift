@@ -10,7 +10,11 @@ import HeadFlowData
 /// OpenBLAS (one thread) forms `H = X W` (`W_tg` for view 2 under an EMA target) and, in the backward
 /// pass, `G_c = X⁽¹⁾ᵀ Γ⁽¹⁾` (all rows with `Γ⁽²⁾` when the gradient flows through the target); the caller
 /// sums the chunks' `G_c` in chunk order. The bits therefore do not depend on the number of threads.
-final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
+///
+/// Between the two passes the loss (`ImageBatchNorm`, float64, its `N × m × m` products through OpenBLAS)
+/// reads the outputs `f1`, `f2` and writes `∂L/∂f` where the backward pass reads it: a step copies no
+/// `N × m` matrix.
+final class ImageNetworkKernel<T: BLASScalar & SIMDScalar>: @unchecked Sendable {
     /// Images per chunk **(choice: 32, about 512 rows of `X` for `P = 16`: the products stay in cache)**.
     static var chunkImages: Int { 32 }
 
@@ -19,8 +23,8 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
     let activation: ImageActivation
     let views: ImageViewRule
     let batch: Int
-    /// `μ_k` and `1/s` in `T`.
-    let mean: [T]
+    /// `μ_k` (with 8 values of slack) and `1/s` in `T`.
+    let meanPointer: UnsafeMutablePointer<T>
     let inverseScale: T
     /// Each patch's first pixel in an image (`ImagePatches.origin`).
     let origins: [Int]
@@ -30,8 +34,14 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
     let gradient: UnsafeMutablePointer<T>
     /// `f⁽¹⁾`, `f⁽²⁾` of the last batch (`N × m`, float64).
     let f1: UnsafeMutablePointer<Double>, f2: UnsafeMutablePointer<Double>
+    /// The loss on `f1`, `f2` and its gradients `∂L/∂f⁽¹⁾`, `∂L/∂f⁽²⁾`, `∂L/∂E`.
+    let loss: ImageBatchNorm
     /// The images of the last `forward` (the backward pass reads its chunks' rows only).
     private(set) var lastCount = 0
+    /// The head `E` (row-major) whose `F = f⁽¹⁾ Eᵀ` the last `forward` formed in `loss.fHat`, if any.
+    private var formedHead: [Double]?
+    /// The backward pass has run on the last `forward`'s batch: the chunks' `H` now hold `Γ`.
+    private var backwardDone = false
     let chunks: [ImageChunk<T>]
     let pool: WorkerPool
 
@@ -43,15 +53,18 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
         self.patches = patches
         m = neurons; d = patches.dimension; count = patches.count
         self.activation = activation; self.views = views; self.batch = batch
-        mean = standardization.mean.map { T($0) }
+        let pixels = patches.height * patches.width * patches.channels
+        meanPointer = .allocate(capacity: pixels + 8)
+        meanPointer.initialize(repeating: 0, count: pixels + 8)
+        for k in 0..<pixels { meanPointer[k] = T(standardization.mean[k]) }
         inverseScale = T(1 / standardization.scale)
         origins = (0..<patches.count).map { patches.origin($0) }
         w = .allocate(capacity: d * m)
         for i in 0..<(d * m) { w[i] = T(weights.storage[i]) }
         gradient = .allocate(capacity: d * m); gradient.initialize(repeating: 0, count: d * m)
         f1 = .allocate(capacity: max(1, batch * m)); f2 = .allocate(capacity: max(1, batch * m))
+        loss = ImageBatchNorm(capacity: batch, m: neurons)
         let parts = (batch + Self.chunkImages - 1) / Self.chunkImages
-        let pixels = patches.height * patches.width * patches.channels
         chunks = (0..<max(1, parts)).map { _ in
             ImageChunk<T>(images: Self.chunkImages, patches: patches.count, d: patches.dimension, m: neurons,
                           pixels: pixels, augments: views.augments)
@@ -60,7 +73,7 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
     }
 
     deinit {
-        w.deallocate(); gradient.deallocate(); f1.deallocate(); f2.deallocate()
+        w.deallocate(); gradient.deallocate(); f1.deallocate(); f2.deallocate(); meanPointer.deallocate()
         target?.deallocate()
     }
 
@@ -72,52 +85,90 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
     // MARK: - Forward
 
     /// `f⁽¹⁾`, `f⁽²⁾` (into `f1`, `f2`) of the images `indices` of `images`, their views drawn from the
-    /// Philox streams of visits `visit, visit + 1, …` under `seed` (`ImageChunk.drawViews`).
-    func forward(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64) {
+    /// Philox streams of visits `visit, visit + 1, …` under `seed` (`ImageChunk.drawViews`). With a head
+    /// `e` (`m × m`), each chunk's job also forms its rows of the loss's `F = f⁽¹⁾ Eᵀ`, which
+    /// `lossAndBackward` then takes instead of forming `F` on one thread, if its head is `e` exactly.
+    func forward(_ images: ImageSet, indices: [Int], visit: UInt64, seed: UInt64, head e: Matrix? = nil) {
         precondition(indices.count <= batch, "ImageNetwork: more images than the batch capacity")
         precondition(images.height == patches.height && images.width == patches.width && images.channels == patches.channels,
                      "ImageNetwork: the images do not have the network's geometry")
+        precondition(e == nil || (e!.rows == m && e!.cols == m), "ImageNetwork: E must be m×m")
         lastCount = indices.count
-        let parts = ranges(indices.count)
+        formedHead = nil
+        backwardDone = false
+        let n = indices.count, size = Self.chunkImages, m = self.m, f1 = self.f1, fHat = loss.fHat
         images.pixels.withUnsafeBufferPointer { px in
             indices.withUnsafeBufferPointer { idx in
-                let pixels = px.baseAddress!, order = idx.baseAddress!
-                pool.run(parts.count) { c in
-                    let range = parts[c], chunk = chunks[c]
-                    chunk.drawViews(self, pixels: pixels, indices: order + range.lowerBound, count: range.count,
-                                    visit: visit &+ UInt64(range.lowerBound), seed: seed)
-                    forwardProducts(chunk, firstImage: range.lowerBound)
+                (e?.storage ?? []).withUnsafeBufferPointer { head in
+                    let pixels = px.baseAddress!, order = idx.baseAddress!, head = e == nil ? nil : head.baseAddress
+                    pool.run((n + size - 1) / size) { c in
+                        let first = c * size, chunk = chunks[c], rows = min(size, n - first)
+                        chunk.drawViews(self, pixels: pixels, indices: order + first, count: rows, visit: visit &+ UInt64(first), seed: seed)
+                        forwardProducts(chunk, firstImage: first)
+                        if let head {
+                            BLAS.gemm(transB: true, m: rows, n: m, k: m, a: f1 + first * m, lda: m, b: head, ldb: m,
+                                      c: fHat + first * m, ldc: m)
+                        }
+                    }
                 }
             }
         }
+        formedHead = e?.storage
     }
 
     /// `H = X W` for a chunk's rows (view 2 with `W_tg` when there is a target) and its images' outputs
     /// `f_j = Σ_p σ(H_pj)` into `f1`, `f2` from row `firstImage`.
+    ///
+    /// `H` is cleared first and the products add to it (`β = 1`): the same sums as `β = 0`, for which
+    /// OpenBLAS clears `C` with a slower loop of its own (≈ 5% of a step).
     private func forwardProducts(_ chunk: ImageChunk<T>, firstImage: Int) {
         let n1 = chunk.viewRows.0, n2 = chunk.viewRows.1
+        chunk.h.update(repeating: 0, count: (n1 + n2) * m)
         if let target {
-            BLAS.gemm(m: n1, n: m, k: d, a: chunk.x, lda: d, b: w, ldb: m, c: chunk.h, ldc: m)
-            BLAS.gemm(m: n2, n: m, k: d, a: chunk.x + n1 * d, lda: d, b: target, ldb: m, c: chunk.h + n1 * m, ldc: m)
+            BLAS.gemm(m: n1, n: m, k: d, a: chunk.x, lda: d, b: w, ldb: m, beta: 1, c: chunk.h, ldc: m)
+            BLAS.gemm(m: n2, n: m, k: d, a: chunk.x + n1 * d, lda: d, b: target, ldb: m, beta: 1, c: chunk.h + n1 * m, ldc: m)
         } else {
-            BLAS.gemm(m: n1 + n2, n: m, k: d, a: chunk.x, lda: d, b: w, ldb: m, c: chunk.h, ldc: m)
+            BLAS.gemm(m: n1 + n2, n: m, k: d, a: chunk.x, lda: d, b: w, ldb: m, beta: 1, c: chunk.h, ldc: m)
         }
         for v in 0..<2 {
             let out = v == 0 ? f1 : f2
             for i in 0..<chunk.imageCount {
-                let rows = chunk.rows(image: i, view: v), f = out + (firstImage + i) * m
-                for j in 0..<m { f[j] = 0 }
-                for r in rows { sumActivations(chunk.h + r * m, into: f) }
+                let rows = chunk.rows(image: i, view: v)
+                sumActivations(chunk.h + rows.lowerBound * m, rows: rows.count, into: out + (firstImage + i) * m)
             }
         }
     }
 
-    /// `f_j += σ(h_j)`, `j < m`, accumulated in `T`.
+    /// `f_j = Σ_r σ(h_rj)` over `rows` consecutive rows of `m` pre-activations, `σ` in `T`, the sum in
+    /// float64 from 0 in row order (8 coordinates at a time; each coordinate's arithmetic as one at a time).
     @inline(__always)
-    private func sumActivations(_ h: UnsafeMutablePointer<T>, into f: UnsafeMutablePointer<Double>) {
-        switch activation {
-        case .cube: for j in 0..<m { let t = h[j]; f[j] += Double(t * t * t) }
-        case .relu: for j in 0..<m { f[j] += Double(max(h[j], 0)) }
+    private func sumActivations(_ h: UnsafeMutablePointer<T>, rows: Int, into f: UnsafeMutablePointer<Double>) {
+        var j = 0
+        while j + 8 <= m {
+            var sum = SIMD8<Double>.zero
+            var row = UnsafeRawPointer(h + j)
+            for _ in 0..<rows {
+                let t = row.loadUnaligned(as: SIMD8<T>.self)
+                switch activation {
+                case .cube: sum += SIMD8<Double>(t * t * t)
+                case .relu: sum += SIMD8<Double>(t.replacing(with: 0, where: t .< 0))
+                }
+                row += m * MemoryLayout<T>.stride
+            }
+            UnsafeMutableRawPointer(f + j).storeBytes(of: sum, as: SIMD8<Double>.self)
+            j += 8
+        }
+        while j < m {
+            var sum = 0.0
+            for r in 0..<rows {
+                let t = h[r * m + j]
+                switch activation {
+                case .cube: sum += Double(t * t * t)
+                case .relu: sum += Double(max(t, 0))
+                }
+            }
+            f[j] = sum
+            j += 1
         }
     }
 
@@ -128,6 +179,56 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
                 Matrix(rows: lastCount, cols: m, storage: Array(UnsafeBufferPointer(start: f2, count: n))))
     }
 
+    // MARK: - Loss
+
+    /// The loss of the last batch's outputs with head `e` (`BatchNormLoss`'s, by `ImageBatchNorm`), then the
+    /// backward pass (`gradient` = `∂L/∂W`) from the `∂L/∂f` it leaves; returns `L̂`, `∂L/∂E` (every entry)
+    /// and `ρ̂`. `throughTarget` (stop-gradient off) needs the target `W` itself.
+    ///
+    /// `F = f⁽¹⁾ Eᵀ` (one product, unless `forward` formed it with this head) and the normalization (`O(N m)`)
+    /// run on the caller; then the backward pass's jobs carry the other two products: each chunk's rows of
+    /// `∂L/∂f⁽¹⁾ = (∂L/∂F) E` followed by its backward products, beside one more job forming
+    /// `∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾`. Every product is fixed by the partition of the batch, so the bits do not
+    /// depend on the number of threads; a step waits on the pool twice (forward, backward), as without the
+    /// loss's products.
+    ///
+    /// - Throws: `DegenerateBatch` in `BatchNormLoss`'s order. A non-finite gradient is found after the
+    ///   backward pass: `gradient` is then not finite, and the caller must not `descend`.
+    func lossAndBackward(head e: Matrix, loss rule: BatchNormLoss, throughTarget: Bool) throws(DegenerateBatch)
+        -> (loss: Double, gradE: Matrix, correlations: [Double]) {
+        precondition(e.rows == m && e.cols == m, "ImageNetwork: E must be m×m")
+        precondition(lastCount >= 1, "ImageNetwork: no batch to evaluate")
+        precondition(!throughTarget || target == nil, "ImageNetwork: the gradient flows through the target only when W_tg = W")
+        precondition(!backwardDone, "ImageNetwork: one backward pass per forward pass (it overwrites H with Γ)")
+        let n = lastCount, m = self.m, size = Self.chunkImages, parts = (n + size - 1) / size
+        let bn = loss, f1 = self.f1
+        // `F` from `forward` holds for this head only, and only once: the normalization overwrites it with `F̂`.
+        let formed = formedHead == e.storage
+        formedHead = nil
+        try bn.checkOutputs(n: n, online: f1, target: f2)
+        let value = try e.storage.withUnsafeBufferPointer { (head: UnsafeBufferPointer<Double>) throws(DegenerateBatch) -> Double in
+            let e = head.baseAddress!
+            if !formed { BLAS.gemm(transB: true, m: n, n: m, k: m, a: f1, lda: m, b: e, ldb: m, c: bn.fHat, ldc: m) }
+            let value = try bn.normalize(n: n, target: f2, loss: rule, throughTarget: throughTarget)
+            let through: UnsafePointer<Double>? = throughTarget ? UnsafePointer(bn.df2) : nil
+            backwardDone = true
+            pool.run(parts + 1) { job in
+                if job == 0 {
+                    BLAS.gemm(transA: true, m: m, n: m, k: n, a: bn.dF, lda: m, b: f1, ldb: m, c: bn.gradE, ldc: m)
+                    return
+                }
+                let c = job - 1, first = c * size, rows = min(size, n - first)
+                BLAS.gemm(m: rows, n: m, k: m, a: bn.dF + first * m, lda: m, b: e, ldb: m, c: bn.df1 + first * m, ldc: m)
+                backwardProducts(chunks[c], firstImage: first, online: bn.df1, target: through)
+            }
+            return value
+        }
+        sumChunkGradients(parts)
+        try bn.checkGradients(n: n, throughTarget: throughTarget)
+        return (value, Matrix(rows: m, cols: m, storage: Array(UnsafeBufferPointer(start: bn.gradE, count: m * m))),
+                Array(UnsafeBufferPointer(start: bn.rho, count: m)))
+    }
+
     // MARK: - Backward
 
     /// `∂L/∂W = Σ_c G_c` (into `gradient`) from `∂L/∂f⁽¹⁾` and, when the gradient flows through the target,
@@ -136,19 +237,27 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
         precondition(df1.rows == lastCount && df1.cols == m && (df2 == nil || df2!.rows == lastCount),
                      "ImageNetwork: ∂L/∂f must be N×m for the last batch")
         precondition(df2 == nil || target == nil, "ImageNetwork: the gradient flows through the target only when W_tg = W")
-        let parts = ranges(lastCount)
+        precondition(!backwardDone, "ImageNetwork: one backward pass per forward pass (it overwrites H with Γ)")
+        backwardDone = true
+        let size = Self.chunkImages, parts = (lastCount + size - 1) / size
         df1.storage.withUnsafeBufferPointer { g1 in
             (df2?.storage ?? []).withUnsafeBufferPointer { g2 in
                 let online = g1.baseAddress!, through = df2 == nil ? nil : g2.baseAddress!
-                pool.run(parts.count) { c in
-                    backwardProducts(chunks[c], firstImage: parts[c].lowerBound, online: online, target: through)
+                pool.run(parts) { c in
+                    backwardProducts(chunks[c], firstImage: c * size, online: online, target: through)
                 }
             }
         }
-        gradient.update(repeating: 0, count: d * m)
-        for c in 0..<parts.count {
+        sumChunkGradients(parts)
+    }
+
+    /// `gradient = 0 + G_0 + G_1 + …`, the first `parts` chunks' products in chunk order.
+    private func sumChunkGradients(_ parts: Int) {
+        let dm = d * m
+        gradient.update(repeating: 0, count: dm)
+        for c in 0..<parts {
             let g = chunks[c].g
-            for i in 0..<(d * m) { gradient[i] += g[i] }
+            for i in 0..<dm { gradient[i] += g[i] }
         }
     }
 
@@ -159,19 +268,41 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
             let df = v == 0 ? online : target!
             for i in 0..<chunk.imageCount {
                 let g = df + (firstImage + i) * m
-                for r in chunk.rows(image: i, view: v) { chainRule(chunk.h + r * m, g) }
+                for j in 0..<m { chunk.gradient[j] = T(g[j]) }
+                let rows = chunk.rows(image: i, view: v)
+                chainRule(chunk.h + rows.lowerBound * m, rows: rows.count, chunk.gradient)
             }
         }
         let rows = chunk.viewRows.0 + (target == nil ? 0 : chunk.viewRows.1)
         BLAS.gemm(transA: true, m: d, n: m, k: rows, a: chunk.x, lda: d, b: chunk.h, ldb: m, c: chunk.g, ldc: m)
     }
 
-    /// `h_j ← σ'(h_j) g_j`, `j < m`.
+    /// `h_rj ← σ'(h_rj) g_j` over `rows` consecutive rows of `m` (`g` already in `T`), 8 coordinates at a time.
     @inline(__always)
-    private func chainRule(_ h: UnsafeMutablePointer<T>, _ g: UnsafePointer<Double>) {
-        switch activation {
-        case .cube: for j in 0..<m { let t = h[j]; h[j] = 3 * t * t * T(g[j]) }
-        case .relu: for j in 0..<m { h[j] = h[j] > 0 ? T(g[j]) : 0 }
+    private func chainRule(_ h: UnsafeMutablePointer<T>, rows: Int, _ g: UnsafePointer<T>) {
+        var j = 0
+        while j + 8 <= m {
+            let gj = UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<T>.self)
+            var row = UnsafeMutableRawPointer(h + j)
+            for _ in 0..<rows {
+                let t = row.loadUnaligned(as: SIMD8<T>.self)
+                switch activation {
+                case .cube: row.storeBytes(of: 3 * t * t * gj, as: SIMD8<T>.self)
+                case .relu: row.storeBytes(of: SIMD8<T>.zero.replacing(with: gj, where: t .> 0), as: SIMD8<T>.self)
+                }
+                row += m * MemoryLayout<T>.stride
+            }
+            j += 8
+        }
+        while j < m {
+            for r in 0..<rows {
+                let t = h[r * m + j]
+                switch activation {
+                case .cube: h[r * m + j] = 3 * t * t * g[j]
+                case .relu: h[r * m + j] = t > 0 ? g[j] : 0
+                }
+            }
+            j += 1
         }
     }
 
@@ -232,10 +363,10 @@ final class ImageNetworkKernel<T: BLASScalar>: @unchecked Sendable {
                         let end = min(start + Self.chunkImages, parts[c].upperBound)
                         chunk.gatherWhole(self, pixels: pixels, images: start..<end)
                         let rows = (end - start) * count
-                        BLAS.gemm(m: rows, n: m, k: d, a: chunk.x, lda: d, b: w, ldb: m, c: chunk.h, ldc: m)
+                        chunk.h.update(repeating: 0, count: rows * m)
+                        BLAS.gemm(m: rows, n: m, k: d, a: chunk.x, lda: d, b: w, ldb: m, beta: 1, c: chunk.h, ldc: m)
                         for i in 0..<(end - start) {
-                            let f = result + (start + i) * m
-                            for p in 0..<count { sumActivations(chunk.h + (i * count + p) * m, into: f) }
+                            sumActivations(chunk.h + i * count * m, rows: count, into: result + (start + i) * m)
                         }
                     }
                 }
