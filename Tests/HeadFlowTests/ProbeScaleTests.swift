@@ -27,7 +27,7 @@ struct ProbeScaleTests {
               + "final fit \(p.fit.iterations) iterations, \(p.fit.evaluations) evaluations, \(p.fit.status)); "
               + "kNN \(tKNN) (accuracy \(knn)); ranks \(tRank) (erank \(rank.erank), RankMe \(rank.rankMe)); \(WorkerPool.coreCount) cores")
         #expect(p.accuracy > 0.5 && knn > 0.3)
-        #expect(p.heldOutAccuracy.allSatisfy { $0 > 0.5 })
+        #expect(p.heldOutAccuracy.filter { !$0.isNaN }.count >= 2 && p.heldOutAccuracy.allSatisfy { $0.isNaN || $0 > 0.5 })
         #expect(rank.erank > 60 && rank.erank <= 64)
     }
 }

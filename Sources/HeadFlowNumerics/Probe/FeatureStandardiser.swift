@@ -12,13 +12,17 @@ public struct FeatureStandardiser: Sendable, Equatable {
     public let scale: [Double]
 
     /// Fits `μ` and `s` on the rows of `x`.
-    public init(fitting x: Matrix) {
-        let n = x.rows, m = x.cols
+    public init(fitting x: Matrix) { self.init(fitting: x, rows: nil) }
+
+    /// Fits `μ` and `s` on the rows `rows` of `x` (every row when nil), summed in the order given:
+    /// the same bits as fitting on a matrix of those rows.
+    init(fitting x: Matrix, rows: [Int]?) {
+        let n = rows?.count ?? x.rows, m = x.cols
         var mu = [Double](repeating: 0, count: m), ss = [Double](repeating: 0, count: m)
         x.storage.withUnsafeBufferPointer { p in
-            for i in 0..<n { for j in 0..<m { mu[j] += p[i * m + j] } }
+            for r in 0..<n { let i = rows?[r] ?? r; for j in 0..<m { mu[j] += p[i * m + j] } }
             if n > 0 { for j in 0..<m { mu[j] /= Double(n) } }
-            for i in 0..<n { for j in 0..<m { let d = p[i * m + j] - mu[j]; ss[j] += d * d } }
+            for r in 0..<n { let i = rows?[r] ?? r; for j in 0..<m { let d = p[i * m + j] - mu[j]; ss[j] += d * d } }
         }
         mean = mu
         scale = ss.map { s in
@@ -36,5 +40,15 @@ public struct FeatureStandardiser: Sendable, Equatable {
             for i in 0..<x.rows { for j in 0..<m { p[i * m + j] = (p[i * m + j] - mean[j]) / scale[j] } }
         }
         return z
+    }
+
+    /// `out[j] = (row[j] − μ_j)/s_j` for one row of m values: the arithmetic of `apply`, one row at a time.
+    @inline(__always)
+    func apply(row: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        mean.withUnsafeBufferPointer { mu in
+            scale.withUnsafeBufferPointer { s in
+                for j in 0..<mu.count { out[j] = (row[j] - mu[j]) / s[j] }
+            }
+        }
     }
 }

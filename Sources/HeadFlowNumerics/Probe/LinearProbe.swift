@@ -11,6 +11,15 @@
 /// ended. The `λ` with the best held-out accuracy wins (the larger `λ` on a tie); with fewer than
 /// 10 training rows there is no held-out row and the largest `λ` is taken. Classes are
 /// `0…max label` over both sets. Same bits on any number of threads.
+///
+/// With `stopsEarly` (the default) the path ends at the first `λ` whose held-out accuracy is not
+/// above the best so far; the smaller `λ` are not fitted (held-out accuracy NaN). When the held-out
+/// accuracy rises to one peak as `λ` falls and then no longer rises — the usual validation curve —
+/// this chooses the `λ` the full grid chooses, since a tie goes to the larger `λ` anyway; it differs
+/// only when a smaller `λ` beats an earlier peak after a dip or a tie. It matters for wide features:
+/// on Fashion-MNIST's raw pixels (m = 784, 7,850 parameters) every fit with `λ ≤ 0.1` runs into
+/// BFGS's 100 iterations, and the path stops after `λ = 10⁻³` (whose held-out accuracy ties or
+/// trails `10⁻²`'s), saving one such fit of seven.
 public struct LinearProbe: Sendable, Equatable {
     /// The L2 strengths tried: `10⁻⁴ … 10¹` in decades.
     public static let defaultPenalties: [Double] = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10]
@@ -18,7 +27,15 @@ public struct LinearProbe: Sendable, Equatable {
     /// BFGS for each fit, stopped as scikit-learn's `LogisticRegression` stops L-BFGS by default: at most
     /// 100 iterations, or a gradient of the mean loss below 10⁻³ (Euclidean; scikit-learn: 10⁻⁴ on its
     /// largest component, which for 650 parameters is about as strict).
-    public static let defaultMinimizer = BFGSMinimizer(initialStep: 0.1, gradientTolerance: 1e-3, maxIterations: 100)
+    ///
+    /// Each line search ends at the first point meeting the strong Wolfe conditions with curvature
+    /// constant σ = 0.9 (`lineTolerance`: the usual value for quasi-Newton methods, Nocedal & Wright
+    /// §3.1, and scikit-learn's L-BFGS's), not the near-exact 0.1 GSL's manual suggests: a search then
+    /// needs about one pass over the data instead of two. Measured on Fashion-MNIST (raw pixels, and
+    /// 64 features of the untrained network): 41 % and 33 % less CPU time, the same `λ` chosen, test
+    /// accuracy 0.06 and 0 points apart.
+    public static let defaultMinimizer = BFGSMinimizer(initialStep: 0.1, lineTolerance: 0.9, gradientTolerance: 1e-3,
+                                                       maxIterations: 100)
 
     /// The L2 strengths `λ` tried.
     public var penalties: [Double]
@@ -26,13 +43,17 @@ public struct LinearProbe: Sendable, Equatable {
     public var minimizer: BFGSMinimizer
     /// Threads for the loss and gradient sums.
     public var threads: Int
+    /// Ends the `λ` path at the first `λ` that does not improve the held-out accuracy (see above);
+    /// `false` fits every `λ`.
+    public var stopsEarly: Bool
 
-    /// A probe trying `penalties` (non-empty, each ≥ 0) with `minimizer` on `threads` threads.
+    /// A probe trying `penalties` (non-empty, each ≥ 0) with `minimizer` on `threads` threads,
+    /// stopping the `λ` path early when `stopsEarly`.
     public init(penalties: [Double] = LinearProbe.defaultPenalties,
                 minimizer: BFGSMinimizer = LinearProbe.defaultMinimizer,
-                threads: Int = WorkerPool.coreCount) {
+                threads: Int = WorkerPool.coreCount, stopsEarly: Bool = true) {
         precondition(!penalties.isEmpty && penalties.allSatisfy { $0 >= 0 && $0.isFinite }, "LinearProbe: penalties")
-        self.penalties = penalties; self.minimizer = minimizer; self.threads = threads
+        self.penalties = penalties; self.minimizer = minimizer; self.threads = threads; self.stopsEarly = stopsEarly
     }
 
     /// Probes features `train` (N×m, labels ≥ 0) and reports the accuracy on `test` (same m).
@@ -49,27 +70,32 @@ public struct LinearProbe: Sendable, Equatable {
         var starts = [[Double]?](repeating: nil, count: penalties.count)
         var chosen = order[0]
         if !held.isEmpty {
-            let fitRows = Self.rows(train, kept), heldRows = Self.rows(train, held)
+            // The fits read the kept rows of `train` in place, standardised block by block (no copy).
             let fitLabels = kept.map { trainLabels[$0] }, heldLabels = held.map { trainLabels[$0] }
-            let standardiser = FeatureStandardiser(fitting: fitRows)
-            let x = standardiser.apply(fitRows), xHeld = standardiser.apply(heldRows)
-            var start: [Double]? = nil
+            let standardiser = FeatureStandardiser(fitting: train, rows: kept)
+            var start: [Double]? = nil, best = -Double.infinity
             for p in order {
-                let (model, _) = SoftmaxRegression.fit(x, labels: fitLabels, classes: classes, penalty: penalties[p],
-                                                       start: start, minimizer: minimizer, threads: threads)
-                heldAccuracy[p] = model.accuracy(xHeld, labels: heldLabels)
+                let (model, _) = SoftmaxRegression.fit(train, rows: kept, standardiser: standardiser, labels: fitLabels,
+                                                       classes: classes, penalty: penalties[p], start: start,
+                                                       minimizer: minimizer, threads: threads)
+                heldAccuracy[p] = SoftmaxRegression.accuracy(model.predict(train, rows: held, standardiser: standardiser),
+                                                             heldLabels)
                 start = model.parameters
                 starts[p] = model.parameters
-                if heldAccuracy[p] > heldAccuracy[chosen] || heldAccuracy[chosen].isNaN { chosen = p }
+                if heldAccuracy[p] > best {
+                    best = heldAccuracy[p]; chosen = p
+                } else if stopsEarly {
+                    break
+                }
             }
         }
         let standardiser = FeatureStandardiser(fitting: train)
-        let (model, result) = SoftmaxRegression.fit(standardiser.apply(train), labels: trainLabels, classes: classes,
-                                                    penalty: penalties[chosen], start: starts[chosen],
+        let (model, result) = SoftmaxRegression.fit(train, rows: nil, standardiser: standardiser, labels: trainLabels,
+                                                    classes: classes, penalty: penalties[chosen], start: starts[chosen],
                                                     minimizer: minimizer, threads: threads)
-        return LinearProbeResult(accuracy: model.accuracy(standardiser.apply(test), labels: testLabels),
-                                 penalty: penalties[chosen], heldOutAccuracy: heldAccuracy, fit: result, model: model,
-                                 standardiser: standardiser)
+        let accuracy = SoftmaxRegression.accuracy(model.predict(test, rows: nil, standardiser: standardiser), testLabels)
+        return LinearProbeResult(accuracy: accuracy, penalty: penalties[chosen], heldOutAccuracy: heldAccuracy, fit: result,
+                                 model: model, standardiser: standardiser)
     }
 
     /// The held-out rows of a training set of `n`: the first `⌊n/10⌋` of a Fisher–Yates shuffle of
@@ -88,14 +114,6 @@ public struct LinearProbe: Sendable, Equatable {
             order.swapAt(i, j)
         }
         return order[0..<held].sorted()
-    }
-
-    /// The rows `indices` of `x`.
-    static func rows(_ x: Matrix, _ indices: [Int]) -> Matrix {
-        var out = [Double]()
-        out.reserveCapacity(indices.count * x.cols)
-        for i in indices { out.append(contentsOf: x.storage[(i * x.cols)..<((i + 1) * x.cols)]) }
-        return Matrix(rows: indices.count, cols: x.cols, storage: out)
     }
 }
 
