@@ -50,7 +50,9 @@ public struct SweepReport: Sendable {
         var out = "headflow sweep — \(what) · \(result.engine["name"]?.stringValue ?? "?") · \(counts)\n"
         if let settings = result.engine.objectValue, settings.count > 1 {
             // An image sweep's files: by role and path (their SHA-256 are in the manifest and every cell).
-            out += "engine: " + settings.filter { $0.1 != .null }.map { kv in
+            // An image sweep's record keeps the SGD engine's synthetic-only fields (sampler, rng): not shown.
+            let idle = result.isImageSweep ? Set(RunParameter.all.filter { !$0.actsOnImages }.map(\.name)) : []
+            out += "engine: " + settings.filter { $0.1 != .null && !idle.contains($0.0) }.map { kv in
                 kv.0 == "files" ? "files=" + (kv.1.arrayValue ?? []).compactMap { $0["path"]?.stringValue }.joined(separator: ",")
                     : "\(kv.0)=\(Self.text(kv.1))"
             }.joined(separator: " ") + "\n"

@@ -128,6 +128,8 @@ struct TrainImagesCLITests {
         let first = try runCLI(args)
         #expect(first.code == 0, "\(first.err)")
         #expect(first.out.contains("erank (mean ± sd over 3 seeds)"))
+        let header = first.out.split(separator: "\n").filter { $0.hasPrefix("engine:") || $0.hasPrefix("base:") }.joined()
+        #expect(header.contains("patch=") && !header.contains("sampler=") && !header.contains("rng="), "the header shows only entries acting on images: \(header)")
         let rows = first.out.split(separator: "\n").filter { $0.hasPrefix("none") || $0.hasPrefix("offdiag") }
         #expect(rows.count == 2 && rows.allSatisfy { $0.contains(" ± ") }, "\(first.out)")
         let written = out.appendingPathComponent("cells/cell-000000.json").path

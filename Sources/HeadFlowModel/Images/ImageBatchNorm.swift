@@ -50,60 +50,23 @@ final class ImageBatchNorm: @unchecked Sendable {
         let m = self.m
         let fHat = self.fHat, gHat = self.gHat, dF = self.dF
         let col = column
-        let fMean = col, gMean = col + m, fScale = col + 2 * m, gScale = col + 3 * m
-        let a0 = col + 4 * m, a1 = col + 5 * m, a2 = col + 6 * m, a3 = col + 7 * m
-        let invN = 1 / Double(n)
-        // The column means of F and G.
+        let fMean = col, gMean = col + m
+        // The column sums of F and G.
         for j in 0..<m { fMean[j] = 0; gMean[j] = 0 }
         for i in 0..<n {
             let fi = fHat + i * m, gi = g + i * m
             for j in 0..<m { fMean[j] += fi[j]; gMean[j] += gi[j] }
         }
-        // The biased variances about the means, then the scales (and the errors, online branch first).
-        for j in 0..<m { fMean[j] /= Double(n); gMean[j] /= Double(n); a0[j] = 0; a1[j] = 0 }
-        for i in 0..<n {
-            let fi = fHat + i * m, gi = g + i * m
-            for j in 0..<m {
-                let c = fi[j] - fMean[j], d = gi[j] - gMean[j]
-                a0[j] += c * c; a1[j] += d * d
-            }
-        }
-        for j in 0..<m { fScale[j] = try rule.batchScale(sum: a0[j], n: n, branch: .online, coordinate: j) }
-        for j in 0..<m { gScale[j] = try rule.batchScale(sum: a1[j], n: n, branch: .target, coordinate: j) }
-        // Normalize; D = (2/N)(F̂ − Ĝ), the loss, ρ̂, mean D and mean D F̂ per coordinate.
-        for j in 0..<m { a0[j] = 0; a1[j] = 0; a2[j] = 0; a3[j] = 0 }
-        for i in 0..<n {
-            let fi = fHat + i * m, gi = g + i * m, hi = gHat + i * m, di = dF + i * m
-            for j in 0..<m {
-                let fx = (fi[j] - fMean[j]) / fScale[j], gy = (gi[j] - gMean[j]) / gScale[j], dij = 2 * invN * (fx - gy)
-                fi[j] = fx; hi[j] = gy
-                a0[j] += (fx - gy) * (fx - gy); a1[j] += fx * gy
-                a2[j] += dij; a3[j] += dij * fx
-                di[j] = dij
-            }
-        }
-        var loss = 0.0
-        for j in 0..<m {
-            loss += a0[j]; rho[j] = a1[j] * invN
-            a2[j] *= invN; a3[j] *= invN
-        }
-        let dMean = a2, dProj = a3
-        if throughTarget {
-            let gProj = a0
-            for j in 0..<m { gProj[j] = 0 }
-            for i in 0..<n { let di = dF + i * m, hi = gHat + i * m; for j in 0..<m { gProj[j] += di[j] * hi[j] } }
-            for j in 0..<m { gProj[j] *= invN }
-            for i in 0..<n {
-                let di = dF + i * m, hi = gHat + i * m, oi = df2 + i * m
-                for j in 0..<m { oi[j] = (-di[j] + dMean[j] + hi[j] * gProj[j]) / gScale[j] }
-            }
-        }
+        // Passes 2–3 and ∂L/∂f⁽²⁾: BatchNormLoss's own code.
+        var loss = try rule.normalizeBatch(n: n, m: m, fHat: fHat, target: g, gHat: gHat, dF: dF, column: col, rho: rho,
+                                           df2: throughTarget ? df2 : nil)
+        let dMean = col + 6 * m, dProj = col + 7 * m, fScale = col + 2 * m
         // ∂L/∂F_ij = (D_ij − mean D_·j − F̂_ij · mean(D F̂)_·j) / s_j.
         for i in 0..<n {
             let di = dF + i * m, fi = fHat + i * m
             for j in 0..<m { di[j] = (di[j] - dMean[j] - fi[j] * dProj[j]) / fScale[j] }
         }
-        loss *= invN
+        loss *= 1 / Double(n)
         guard loss.isFinite else { throw .nonFinite(quantity: "loss") }
         return loss
     }

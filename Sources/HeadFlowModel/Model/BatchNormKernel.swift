@@ -48,8 +48,7 @@ extension BatchNormLoss {
         if vectorised && m == 4 { return try evaluateRows(SIMD4<Double>.self, x, g, e, throughTarget, ws) }
         let fHat = ws.fHat, gHat = ws.gHat, dF = ws.dF
         let col = ws.column
-        let fMean = col, gMean = col + m, fScale = col + 2 * m, gScale = col + 3 * m
-        let a0 = col + 4 * m, a1 = col + 5 * m, a2 = col + 6 * m, a3 = col + 7 * m
+        let fMean = col, gMean = col + m, fScale = col + 2 * m
         let invN = 1 / Double(n)
         // Pass 1: finiteness, F = f⁽¹⁾ Eᵀ, G = f⁽²⁾, the column sums.
         var bad1 = 0.0, bad2 = 0.0
@@ -76,50 +75,10 @@ extension BatchNormLoss {
         }
         guard !bad1.isNaN else { throw .nonFinite(quantity: "online output f(X⁽¹⁾)") }
         guard !bad2.isNaN else { throw .nonFinite(quantity: "target output f(X⁽²⁾)") }
-        // Pass 2: the biased variances about the means.
-        for j in 0..<m { fMean[j] /= Double(n); gMean[j] /= Double(n); a0[j] = 0; a1[j] = 0 }
-        for i in 0..<n {
-            let fi = fHat + i * m, hi = gHat + i * m
-            for j in 0..<m {
-                let c = fi[j] - fMean[j], d = hi[j] - gMean[j]
-                a0[j] += c * c; a1[j] += d * d
-            }
-        }
-        func scales(_ sums: UnsafeMutablePointer<Double>, _ scales: UnsafeMutablePointer<Double>,
-                    _ branch: BatchBranch) throws(DegenerateBatch) {
-            for j in 0..<m { scales[j] = try batchScale(sum: sums[j], n: n, branch: branch, coordinate: j) }
-        }
-        try scales(a0, fScale, .online)
-        try scales(a1, gScale, .target)
-        // Pass 3: normalize; D = (2/N)(F̂ − Ĝ), the loss, ρ̂, mean D and mean D F̂ per coordinate.
-        for j in 0..<m { a0[j] = 0; a1[j] = 0; a2[j] = 0; a3[j] = 0 }
-        for i in 0..<n {
-            let fi = fHat + i * m, hi = gHat + i * m, di = dF + i * m
-            for j in 0..<m {
-                let fx = (fi[j] - fMean[j]) / fScale[j], gy = (hi[j] - gMean[j]) / gScale[j], dij = 2 * invN * (fx - gy)
-                fi[j] = fx; hi[j] = gy
-                a0[j] += (fx - gy) * (fx - gy); a1[j] += fx * gy
-                a2[j] += dij; a3[j] += dij * fx
-                di[j] = dij
-            }
-        }
-        var loss = 0.0
-        for j in 0..<m {
-            loss += a0[j]; ws.rho[j] = a1[j] * invN
-            a2[j] *= invN; a3[j] *= invN
-        }
-        let dMean = a2, dProj = a3
-        if throughTarget {
-            let gProj = a0
-            for j in 0..<m { gProj[j] = 0 }
-            for i in 0..<n { for j in 0..<m { gProj[j] += dF[i * m + j] * gHat[i * m + j] } }
-            for j in 0..<m { gProj[j] *= invN }
-            for i in 0..<n {
-                for j in 0..<m {
-                    ws.df2[i * m + j] = (-dF[i * m + j] + dMean[j] + gHat[i * m + j] * gProj[j]) / gScale[j]
-                }
-            }
-        }
+        // Passes 2–3 (and ∂L/∂f⁽²⁾): shared with the image network's BN (`ImageBatchNorm`).
+        var loss = try normalizeBatch(n: n, m: m, fHat: fHat, target: gHat, gHat: gHat, dF: dF, column: col, rho: ws.rho,
+                                      df2: throughTarget ? ws.df2 : nil)
+        let dMean = col + 6 * m, dProj = col + 7 * m  // (and fScale = col + 2m) as normalizeBatch leaves them
         // Pass 4: ∂L/∂F, ∂L/∂E = (∂L/∂F)ᵀ f⁽¹⁾, ∂L/∂f⁽¹⁾ = (∂L/∂F) E.
         let ge = ws.gradE, out = ws.df1
         for q in 0..<(m * m) { ge[q] = 0 }
@@ -230,5 +189,67 @@ extension BatchNormLoss {
             for j in 0..<m { guard !bad[j].isNaN else { throw .nonFinite(quantity: "gradient") } }
             return loss
         }
+    }
+}
+
+extension BatchNormLoss {
+    /// Passes 2–3 of the BN loss (docs/MODEL.md §2) on `n × m` row-major buffers, shared by `evaluate` and
+    /// the image network's `ImageBatchNorm`, so both compute the loss with the same arithmetic in the same order.
+    ///
+    /// On entry `fHat` holds `F = f⁽¹⁾ Eᵀ`, `target` the target outputs `G` (it may be `gHat` itself), and
+    /// `column[0..<m]`, `column[m..<2m]` the column sums of `F` and `G`. On return `fHat` holds `F̂`, `gHat` `Ĝ`,
+    /// `dF` `D = (2/N)(F̂ − Ĝ)`, `rho` `ρ̂_j`, `column` the means (`0..<2m`), the scales `s_j` (`2m..<4m`), mean `D`
+    /// (`6m..<7m`) and mean `D F̂` (`7m..<8m`) per coordinate, and, when `df2` is given, `df2` `∂L/∂f⁽²⁾`.
+    /// Returns `Σ_j Σ_i (F̂_ij − Ĝ_ij)²` (the loss times `N`). Every sum over samples is in sample order.
+    ///
+    /// - Throws: `.zeroVariance` for the first coordinate with `v_j + ε ≤ 0` (online branch first).
+    @inline(__always)
+    func normalizeBatch(n: Int, m: Int, fHat: UnsafeMutablePointer<Double>, target g: UnsafePointer<Double>,
+                        gHat: UnsafeMutablePointer<Double>, dF: UnsafeMutablePointer<Double>,
+                        column col: UnsafeMutablePointer<Double>, rho: UnsafeMutablePointer<Double>,
+                        df2: UnsafeMutablePointer<Double>?) throws(DegenerateBatch) -> Double {
+        let fMean = col, gMean = col + m, fScale = col + 2 * m, gScale = col + 3 * m
+        let a0 = col + 4 * m, a1 = col + 5 * m, a2 = col + 6 * m, a3 = col + 7 * m
+        let invN = 1 / Double(n)
+        // Pass 2: the biased variances about the means, then the scales (and the errors, online branch first).
+        for j in 0..<m { fMean[j] /= Double(n); gMean[j] /= Double(n); a0[j] = 0; a1[j] = 0 }
+        for i in 0..<n {
+            let fi = fHat + i * m, gi = g + i * m
+            for j in 0..<m {
+                let c = fi[j] - fMean[j], d = gi[j] - gMean[j]
+                a0[j] += c * c; a1[j] += d * d
+            }
+        }
+        for j in 0..<m { fScale[j] = try batchScale(sum: a0[j], n: n, branch: .online, coordinate: j) }
+        for j in 0..<m { gScale[j] = try batchScale(sum: a1[j], n: n, branch: .target, coordinate: j) }
+        // Pass 3: normalize; D = (2/N)(F̂ − Ĝ), the loss, ρ̂, mean D and mean D F̂ per coordinate.
+        for j in 0..<m { a0[j] = 0; a1[j] = 0; a2[j] = 0; a3[j] = 0 }
+        for i in 0..<n {
+            let fi = fHat + i * m, gi = g + i * m, hi = gHat + i * m, di = dF + i * m
+            for j in 0..<m {
+                let fx = (fi[j] - fMean[j]) / fScale[j], gy = (gi[j] - gMean[j]) / gScale[j], dij = 2 * invN * (fx - gy)
+                fi[j] = fx; hi[j] = gy
+                a0[j] += (fx - gy) * (fx - gy); a1[j] += fx * gy
+                a2[j] += dij; a3[j] += dij * fx
+                di[j] = dij
+            }
+        }
+        var loss = 0.0
+        for j in 0..<m {
+            loss += a0[j]; rho[j] = a1[j] * invN
+            a2[j] *= invN; a3[j] *= invN
+        }
+        // ∂L/∂f⁽²⁾_ij = (−D_ij + mean D_·j + Ĝ_ij · mean(D Ĝ)_·j) / s⁽²⁾_j, when the target is differentiated.
+        if let df2 {
+            let dMean = a2, gProj = a0
+            for j in 0..<m { gProj[j] = 0 }
+            for i in 0..<n { let di = dF + i * m, hi = gHat + i * m; for j in 0..<m { gProj[j] += di[j] * hi[j] } }
+            for j in 0..<m { gProj[j] *= invN }
+            for i in 0..<n {
+                let di = dF + i * m, hi = gHat + i * m, oi = df2 + i * m
+                for j in 0..<m { oi[j] = (-di[j] + dMean[j] + hi[j] * gProj[j]) / gScale[j] }
+            }
+        }
+        return loss
     }
 }
