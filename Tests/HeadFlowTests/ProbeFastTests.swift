@@ -146,9 +146,9 @@ struct ProbeFastTests {
         let grid = [1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 0.3, 1, 10]
         let full = LinearProbe(penalties: grid, threads: 2, stopsEarly: false)
             .evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)
-        let early = LinearProbe(penalties: grid, threads: 2)
+        let early = LinearProbe(penalties: grid, threads: 2, stopsEarly: true)
             .evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)
-        #expect(identical(early, LinearProbe(penalties: grid, threads: 1)
+        #expect(identical(early, LinearProbe(penalties: grid, threads: 1, stopsEarly: true)
             .evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)))
         let path = Array(grid.indices.reversed())  // largest λ first
         let fullPath = path.map { full.heldOutAccuracy[$0] }
@@ -178,15 +178,18 @@ struct ProbeFastTests {
         #expect(FeatureRank(features: x, threads: 1) == FeatureRank(features: x, threads: 2))
     }
 
-    @Test("a tie ends the λ path: on separable classes λ = 0.1 ties λ = 1 at held-out accuracy 1, and λ = 1 is kept")
+    @Test("a tie ends the λ path: on separable classes λ = 0.1 ties λ = 1 at held-out accuracy 1, and λ = 1 is kept (so too by the full grid, the default)")
     func tieStops() {
         // λ = 10 shrinks the weights too far (0.65); λ = 1 and 0.1 both classify every held-out row.
         let means: [[Double]] = [[6, 0, 0], [0, 6, 0], [0, 0, 6], [-6, -6, 0]]
         let train = gaussianClasses(400, means: means, sigma: 0.5, seed: 1), test = gaussianClasses(200, means: means, sigma: 0.5, seed: 2)
-        let result = LinearProbe(threads: 2).evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)
+        let result = LinearProbe(threads: 2, stopsEarly: true).evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)
         let held = result.heldOutAccuracy  // λ = 1e-4 … 10
         #expect(held[0...2].allSatisfy(\.isNaN) && held[3] == 1 && held[4] == 1 && held[5] < 1, "\(held)")
         #expect(result.penalty == 1 && result.accuracy == 1)
+        // The full grid (the default) fits every λ and, on the tie, also keeps the larger λ = 1.
+        let full = LinearProbe(threads: 2).evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)
+        #expect(!full.heldOutAccuracy.contains { $0.isNaN } && full.penalty == 1, "\(full.heldOutAccuracy)")
     }
 
     // Continuous Gaussian data: no two similarities within float rounding of each other at the k-th place (checked).

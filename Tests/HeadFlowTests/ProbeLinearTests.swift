@@ -114,7 +114,9 @@ struct ProbeLinearTests {
         let one = LinearProbe(threads: 1).evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)
         let two = LinearProbe(threads: 2).evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)
         #expect(identical(one, two))
-        #expect(one.heldOutAccuracy.contains { $0.isNaN }, "the early stop left no λ out: \(one.heldOutAccuracy)")
+        #expect(!one.heldOutAccuracy.contains { $0.isNaN }, "the default fits every λ of the grid: \(one.heldOutAccuracy)")
+        let early = LinearProbe(threads: 2, stopsEarly: true).evaluate(train: train.x, trainLabels: train.labels, test: test.x, testLabels: test.labels)
+        #expect(early.heldOutAccuracy.contains { $0.isNaN }, "the early stop left no λ out: \(early.heldOutAccuracy)")
         #expect(one.accuracy > 0.6 && one.accuracy < 0.95)
         let x = FeatureStandardiser(fitting: train.x).apply(train.x)
         let norm = { (lambda: Double) in
