@@ -36,13 +36,14 @@ public struct FeatureStandardiser: Sendable, Equatable {
         precondition(x.cols == mean.count, "FeatureStandardiser: \(x.cols) columns, fitted on \(mean.count)")
         let m = x.cols
         var z = x
+        guard m > 0 else { return z }
         z.storage.withUnsafeMutableBufferPointer { p in
-            for i in 0..<x.rows { for j in 0..<m { p[i * m + j] = (p[i * m + j] - mean[j]) / scale[j] } }
+            for i in 0..<x.rows { let row = p.baseAddress! + i * m; apply(row: row, into: row) }
         }
         return z
     }
 
-    /// `out[j] = (row[j] − μ_j)/s_j` for one row of m values: the arithmetic of `apply`, one row at a time.
+    /// `out[j] = (row[j] − μ_j)/s_j` for one row of m values (`out` may be `row`): `apply` row by row.
     @inline(__always)
     func apply(row: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         mean.withUnsafeBufferPointer { mu in
